@@ -1,0 +1,70 @@
+// The Docker Engine API over a unix socket (root-only), plus optional TCP.
+import { createServer, type Server } from 'node:http';
+import { chmod, rm } from 'node:fs/promises';
+import { Router, splitVersion, sendError, type Ctx } from './router.ts';
+import type { Engine } from '../engine/engine.ts';
+import { systemRoutes } from './routes/system.ts';
+import { containerRoutes } from './routes/containers.ts';
+import { imageRoutes } from './routes/images.ts';
+import { execRoutes } from './routes/exec.ts';
+import { notFound, ApiError } from '../util/errors.ts';
+import type { ExecManager } from '../engine/exec.ts';
+
+export interface ApiDeps {
+  engine: Engine;
+  execs: ExecManager;
+  info: () => Promise<object>;
+}
+
+export function buildRouter(deps: ApiDeps): Router {
+  const router = new Router();
+  systemRoutes(router, deps);
+  containerRoutes(router, deps);
+  imageRoutes(router, deps);
+  execRoutes(router, deps);
+  return router;
+}
+
+async function dispatch(router: Router, ctx: Omit<Ctx, 'params' | 'query' | 'version'>): Promise<void> {
+  const full: Ctx = { ...ctx, params: {}, query: new URLSearchParams(), version: '' };
+  try {
+    const url = new URL(ctx.req.url ?? '/', 'http://berth');
+    const { version, path } = splitVersion(url.pathname);
+    full.version = version;
+    full.query = url.searchParams;
+    const m = router.match(ctx.req.method ?? 'GET', path);
+    if (m === undefined) throw notFound(`page not found`);
+    if (m === 'method') throw new ApiError(405, `method ${ctx.req.method} not allowed on ${path}`);
+    full.params = m.params;
+    await m.handler(full);
+  } catch (err) {
+    sendError(full.res, full.socket, err);
+  }
+}
+
+export async function listen(router: Router, socketPath: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    void dispatch(router, { req, res });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => {});
+    void dispatch(router, { req, socket, head });
+  });
+  // Streams (logs -f, events, wait) stay open as long as the client wants.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  server.timeout = 0;
+  await rm(socketPath, { force: true });
+  const oldMask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+  } finally {
+    process.umask(oldMask);
+  }
+  await chmod(socketPath, 0o660);
+  return server;
+}

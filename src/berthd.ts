@@ -1,0 +1,184 @@
+// berthd: the daemon. Wires storage, images, the engine and the API together,
+// owns the data root (one daemon per root) and shuts down gracefully; the
+// containers it started keep running under conmon while it is away.
+import { parseArgs } from 'node:util';
+import { open, readFile, rm, statfs } from 'node:fs/promises';
+import { hostname, cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+import { createSnapshotter } from './storage/index.ts';
+import { ImageService } from './image/service.ts';
+import { Engine } from './engine/engine.ts';
+import { ExecManager } from './engine/exec.ts';
+import { buildRouter, listen } from './api/server.ts';
+import { ensureDir } from './util/fs-atomic.ts';
+import { VERSION } from './version.ts';
+import { cgroupVersion } from './runtime/cgroups.ts';
+import { API_VERSION } from './api/router.ts';
+
+const USAGE = `Usage: berthd [OPTIONS]
+
+A self-sufficient runtime for containers, speaking the Docker Engine API.
+
+Options:
+      --data-root string   Root directory of persistent state (default "/var/lib/berth")
+      --exec-root string   Root directory for execution state files (default "/run/berth")
+  -H, --host string        Daemon socket to listen on (default "unix:///run/berth/berth.sock")
+      --runtime string     Path of the OCI runtime (default "/usr/sbin/runc")
+      --conmon string      Path of conmon (default "/usr/bin/conmon")
+      --storage-driver string  overlay2 or vfs (default: overlay2 when it mounts)
+      --log-level string   debug, info, warn or error (default "info")
+  -p, --pidfile string     Path of the daemon's PID file (default "<exec-root>/berthd.pid")
+  -h, --help               Print usage
+  -v, --version            Print version information and quit
+`;
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'data-root': { type: 'string', default: '/var/lib/berth' },
+        'exec-root': { type: 'string', default: '/run/berth' },
+        host: { type: 'string', short: 'H' },
+        runtime: { type: 'string', default: '/usr/sbin/runc' },
+        conmon: { type: 'string', default: '/usr/bin/conmon' },
+        'storage-driver': { type: 'string' },
+        'log-level': { type: 'string', default: 'info' },
+        pidfile: { type: 'string', short: 'p' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`berthd: ${(err as Error).message}\n\n${USAGE}`);
+    process.exit(125);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values.version) {
+    process.stdout.write(`berthd version ${VERSION}, API ${API_VERSION}\n`);
+    return;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('berthd: must run as root\n');
+    process.exit(1);
+  }
+  const dataRoot = values['data-root']!;
+  const execRoot = values['exec-root']!;
+  const host = values.host ?? `unix://${join(execRoot, 'berth.sock')}`;
+  if (!host.startsWith('unix://')) {
+    process.stderr.write(`berthd: only unix:// sockets are supported for -H (got ${host})\n`);
+    process.exit(1);
+  }
+  const socketPath = host.slice(7);
+  await ensureDir(dataRoot, 0o711);
+  await ensureDir(execRoot, 0o711);
+  const pidfile = values.pidfile ?? join(execRoot, 'berthd.pid');
+  await takeLock(join(dataRoot, 'berthd.lock'));
+  await takeLock(pidfile);
+
+  const snapshots = await createSnapshotter(join(dataRoot, 'storage'), values['storage-driver'] as 'overlay2' | 'vfs' | undefined);
+  await snapshots.cleanup();
+  const images = new ImageService(join(dataRoot, 'image'), snapshots);
+  await images.init();
+  const engine = new Engine({
+    dataRoot, execRoot,
+    runtimePath: values.runtime!,
+    conmonPath: values.conmon!,
+    initPath: '/usr/bin/tini-static',
+    logSizeMax: 100 * 1024 * 1024,
+  }, images, snapshots);
+  await engine.checkRuntime();
+  await engine.init();
+  const execs = new ExecManager(engine);
+  const info = async (): Promise<object> => daemonInfo(engine, dataRoot, values.runtime!);
+  const server = await listen(buildRouter({ engine, execs, info }), socketPath);
+  if (values['log-level'] !== 'error') process.stderr.write(`berthd ${VERSION}: API listening on ${socketPath} (storage ${snapshots.driver})\n`);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await engine.shutdown();
+    server.close();
+    server.closeAllConnections();
+    await rm(socketPath, { force: true });
+    await rm(pidfile, { force: true });
+    await rm(join(dataRoot, 'berthd.lock'), { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+/** One daemon per root: a lock file holding a live PID refuses a second start. */
+async function takeLock(path: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fh = await open(path, 'wx', 0o644);
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && alive(pid)) {
+        process.stderr.write(`berthd: another daemon (pid ${pid}) is using ${path}\n`);
+        process.exit(1);
+      }
+      await rm(path, { force: true });
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function daemonInfo(engine: Engine, dataRoot: string, runtime: string): Promise<object> {
+  const all = [...engine.containers.values()];
+  const running = all.filter((c) => c.running && !c.record.State.Paused).length;
+  const paused = all.filter((c) => c.record.State.Paused).length;
+  const osRelease = await readFile('/etc/os-release', 'utf8').catch(() => '');
+  const prettyName = /PRETTY_NAME="([^"]*)"/.exec(osRelease)?.[1] ?? 'Linux';
+  const fs = await statfs(dataRoot).catch(() => undefined);
+  return {
+    ID: 'berth',
+    Containers: all.length,
+    ContainersRunning: running,
+    ContainersPaused: paused,
+    ContainersStopped: all.length - running - paused,
+    Images: engine.images.store.list().length,
+    Driver: engine.snapshots.driver,
+    DriverStatus: [['Backing Filesystem', fs ? `0x${fs.type.toString(16)}` : 'unknown']],
+    Plugins: { Volume: ['local'], Network: ['host', 'none'], Authorization: null, Log: ['k8s-file'] },
+    MemoryLimit: true, SwapLimit: true, KernelMemory: false, KernelMemoryTCP: false, CpuCfsPeriod: true, CpuCfsQuota: true,
+    CPUShares: true, CPUSet: true, PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false,
+    Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: new Date().toISOString(),
+    LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: cgroupVersion(), NEventsListener: 0,
+    KernelVersion: release(), OperatingSystem: prettyName, OSVersion: /VERSION_ID="([^"]*)"/.exec(osRelease)?.[1] ?? '',
+    OSType: 'linux', Architecture: 'x86_64', IndexServerAddress: 'https://index.docker.io/v1/',
+    RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8'], IndexConfigs: {}, Mirrors: null },
+    NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: dataRoot,
+    HttpProxy: process.env.HTTP_PROXY ?? '', HttpsProxy: process.env.HTTPS_PROXY ?? '', NoProxy: process.env.NO_PROXY ?? '',
+    Name: hostname(), Labels: [], ExperimentalBuild: false, ServerVersion: VERSION,
+    Runtimes: { runc: { path: runtime } }, DefaultRuntime: 'runc',
+    Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+    LiveRestoreEnabled: true, Isolation: '', InitBinary: 'docker-init',
+    ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
+    SecurityOptions: ['name=seccomp,profile=builtin'], Warnings: null,
+  };
+}
+
+main().catch((err) => {
+  process.stderr.write(`berthd: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+// docker's formatter.Context: renders items through a --format value that is
+// "table [TEMPLATE]", "json" or a Go template, with column headers for tables.
+import { tabwrite } from './tabwriter.ts';
+import { execute, headerFuncs, parseTemplate, TemplateError } from './template.ts';
+import type { Template } from './template.ts';
+
+export const TABLE = 'table';
+
+export function isTable(format: string): boolean {
+  return format.startsWith(TABLE);
+}
+
+/** Parses a template the way every docker command reports failures. */
+export function parseFormat(src: string): Template {
+  try {
+    return parseTemplate(src);
+  } catch (e) {
+    if (e instanceof TemplateError) throw new Error(`template parsing error: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The template a --format value stands for (docker's preFormat). */
+export function templateOf(format: string): string {
+  let f = format;
+  if (isTable(f)) f = f.slice(TABLE.length);
+  else if (f === 'json') f = '{{json .}}';
+  return f.replace(/^ +| +$/g, '').replaceAll('\\t', '\t').replaceAll('\\n', '\n');
+}
+
+/**
+ * Renders items; header maps field names to column titles. Rows are built
+ * first, so nothing is printed when a template fails on some item.
+ */
+export function renderItems(format: string, items: readonly object[], header: Record<string, string>): string {
+  const tmpl = parseFormat(templateOf(format));
+  let body = '';
+  for (const item of items) {
+    try {
+      body += execute(tmpl, item) + '\n';
+    } catch (e) {
+      if (e instanceof TemplateError) throw new Error(`template parsing error: ${e.message}`);
+      throw e;
+    }
+  }
+  if (!isTable(format)) return body;
+  let head: string;
+  try {
+    head = execute(tmpl, new Map(Object.entries(header)), headerFuncs);
+  } catch (e) {
+    // docker ignores header failures and keeps what was written.
+    if (!(e instanceof TemplateError)) throw e;
+    head = e.partial;
+  }
+  return tabwrite(head + '\n' + body);
+}

@@ -1,0 +1,98 @@
+// Docker's rules for what a container runs, from the image defaults and the
+// create request. Pure, so the subtle cases are unit-tested.
+import type { ContainerDefaults } from '../image/types.ts';
+import type { ContainerConfig, HostConfig, RestartPolicy } from './types.ts';
+import { badRequest } from '../util/errors.ts';
+import { DEFAULT_PATH } from '../runtime/defaults.ts';
+
+/** The merged Config docker stores (and shows in inspect) for a new container. */
+export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): ContainerConfig {
+  const out: ContainerConfig = { ...req };
+  // An Entrypoint in the request also drops the image's Cmd; `--entrypoint ""` clears both.
+  const ep = req.Entrypoint;
+  const cmd = req.Cmd != null && req.Cmd.length > 0 ? req.Cmd : null;
+  if (ep && ep.length === 1 && ep[0] === '') {
+    out.Entrypoint = null;
+    out.Cmd = cmd;
+  } else if (ep && ep.length > 0) {
+    out.Entrypoint = ep;
+    out.Cmd = cmd;
+  } else {
+    out.Entrypoint = ep == null ? image.Entrypoint ?? null : null;
+    out.Cmd = cmd ?? image.Cmd ?? null;
+  }
+  out.Env = mergeEnv(image.Env ?? [], req.Env ?? []);
+  out.WorkingDir = req.WorkingDir || image.WorkingDir || '';
+  out.User = req.User || image.User || '';
+  out.Labels = { ...(image.Labels ?? {}), ...(req.Labels ?? {}) };
+  out.ExposedPorts = image.ExposedPorts || req.ExposedPorts ? { ...(image.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) } : undefined;
+  out.Volumes = image.Volumes || req.Volumes ? { ...(image.Volumes ?? {}), ...(req.Volumes ?? {}) } : null;
+  out.StopSignal = req.StopSignal || image.StopSignal || undefined;
+  if (!req.Healthcheck && image.Healthcheck) out.Healthcheck = image.Healthcheck;
+  out.OnBuild = null;
+  if (out.ExposedPorts === undefined) delete out.ExposedPorts;
+  if (out.StopSignal === undefined) delete out.StopSignal;
+  return out;
+}
+
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const map = new Map<string, string>();
+  for (const e of [...base, ...over]) {
+    const i = e.indexOf('=');
+    const key = i < 0 ? e : e.slice(0, i);
+    if (i < 0) {
+      // "KEY" without a value means unset in docker's API.
+      map.delete(key);
+      continue;
+    }
+    map.set(key, e);
+  }
+  return [...map.values()];
+}
+
+/** The process's argv; empty means the create request must be refused. */
+export function commandOf(cfg: ContainerConfig): string[] {
+  return [...(cfg.Entrypoint ?? []), ...(cfg.Cmd ?? [])];
+}
+
+/** The runtime environment: PATH default and HOSTNAME, as docker adds them. */
+export function processEnv(cfg: ContainerConfig, hostname: string, home: string): string[] {
+  let env = cfg.Env ?? [];
+  if (!env.some((e) => e.startsWith('PATH='))) env = [`PATH=${DEFAULT_PATH}`, ...env];
+  env = mergeEnv([`HOSTNAME=${hostname}`], env);
+  if (!env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${home}`];
+  return env;
+}
+
+const RESTART_NAMES = new Set(['', 'no', 'always', 'on-failure', 'unless-stopped']);
+
+export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
+  if (cfg.Env && (!Array.isArray(cfg.Env) || cfg.Env.some((e) => typeof e !== 'string'))) throw badRequest('invalid Env: must be a list of strings');
+  for (const e of cfg.Env ?? []) if (e.startsWith('=')) throw badRequest(`invalid environment variable: ${e}`);
+  for (const k of ['Cmd', 'Entrypoint'] as const) {
+    const v = cfg[k];
+    if (v != null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw badRequest(`invalid ${k}: must be a list of strings`);
+  }
+  const rp: RestartPolicy | undefined = host.RestartPolicy;
+  if (rp) {
+    if (!RESTART_NAMES.has(rp.Name)) throw badRequest(`invalid restart policy '${rp.Name}'`);
+    const n = rp.MaximumRetryCount ?? 0;
+    if (!Number.isInteger(n) || n < 0) throw badRequest('invalid restart policy: maximum retry count cannot be negative');
+    if (n > 0 && rp.Name !== 'on-failure') throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    if (host.AutoRemove && rp.Name !== '' && rp.Name !== 'no') throw badRequest(`can't create 'AutoRemove' container with restart policy`);
+  }
+  for (const [name, v] of [['Memory', host.Memory], ['NanoCpus', host.NanoCpus], ['CpuShares', host.CpuShares], ['ShmSize', host.ShmSize]] as const) {
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)) throw badRequest(`invalid ${name}: must be a non-negative integer`);
+  }
+  if (host.Memory && host.Memory < 6 * 1024 * 1024) throw badRequest('Minimum memory limit allowed is 6MB');
+  if (host.NanoCpus && host.NanoCpus > 0 && host.NanoCpus / 1e9 > 1024) throw badRequest('Range of CPUs is from 0.01 to 1024.00');
+  if (cfg.StopTimeout !== undefined && cfg.StopTimeout !== null && (!Number.isInteger(cfg.StopTimeout) || cfg.StopTimeout < -1)) throw badRequest('invalid StopTimeout');
+  if (cfg.Hostname !== undefined && cfg.Hostname.length > 63) throw badRequest('invalid hostname format: must be at most 63 characters');
+}
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function validateName(name: string): string {
+  if (!NAME_RE.test(name)) throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  return name.replace(/^\//, '');
+}

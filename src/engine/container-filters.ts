@@ -1,0 +1,44 @@
+// `docker ps --filter`: which containers a filter set keeps. Pure.
+import type { ContainerRecord } from './types.ts';
+import { badRequest } from '../util/errors.ts';
+
+const KNOWN = new Set(['status', 'name', 'label', 'id', 'ancestor', 'exited', 'before', 'since', 'network', 'health', 'volume', 'publish', 'expose', 'isolation', 'is-task']);
+const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
+
+export interface FilterContext {
+  /** Image IDs that an `ancestor` value names (resolved by the caller). */
+  ancestorIds: (value: string) => Set<string>;
+  /** Creation time of a container named in before/since. */
+  createdOf: (ref: string) => string | undefined;
+}
+
+export function labelMatches(labels: Record<string, string> | null | undefined, filter: string): boolean {
+  const i = filter.indexOf('=');
+  const key = i < 0 ? filter : filter.slice(0, i);
+  if (!labels || !(key in labels)) return false;
+  return i < 0 || labels[key] === filter.slice(i + 1);
+}
+
+export function containerFilter(filters: Record<string, string[]>, ctx: FilterContext): (r: ContainerRecord) => boolean {
+  for (const k of Object.keys(filters)) if (!KNOWN.has(k)) throw badRequest(`invalid filter '${k}'`);
+  for (const s of filters.status ?? []) if (!STATUSES.has(s)) throw badRequest(`invalid filter 'status=${s}'`);
+  for (const e of filters.exited ?? []) if (!/^-?\d+$/.test(e)) throw badRequest(`invalid filter 'exited=${e}'`);
+  const ancestors = (filters.ancestor ?? []).map((a) => ctx.ancestorIds(a));
+  const before = filters.before?.[0] !== undefined ? ctx.createdOf(filters.before[0]) : undefined;
+  const since = filters.since?.[0] !== undefined ? ctx.createdOf(filters.since[0]) : undefined;
+  if (filters.before?.length && !before) throw badRequest(`No such container: ${filters.before[0]}`);
+  if (filters.since?.length && !since) throw badRequest(`No such container: ${filters.since[0]}`);
+  return (r) => {
+    const status = r.Removing ? 'removing' : r.State.Status;
+    const name = r.Name.replace(/^\//, '');
+    if (filters.status?.length && !filters.status.includes(status)) return false;
+    if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(name))) return false;
+    if (filters.id?.length && !filters.id.some((i) => r.Id.startsWith(i))) return false;
+    if (filters.label?.length && !filters.label.every((l) => labelMatches(r.Config.Labels, l))) return false;
+    if (filters.exited?.length && (status !== 'exited' || !filters.exited.includes(String(r.State.ExitCode)))) return false;
+    if (ancestors.length && !ancestors.some((set) => set.has(r.Image))) return false;
+    if (before && r.Created >= before) return false;
+    if (since && r.Created <= since) return false;
+    return true;
+  };
+}

@@ -1,0 +1,652 @@
+// The container engine: create, start, stop, exit handling, restart policies
+// and removal, over the snapshotter (root filesystems), conmon + runc
+// (processes) and the image service. Every state change is persisted before
+// it is acted on, so a crash at any point is finished or undone at start-up.
+import { mkdir, readFile, readdir, rm, writeFile, watch, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Snapshotter } from '../storage/snapshotter.ts';
+import type { ImageService } from '../image/service.ts';
+import { Conmon } from '../runtime/conmon.ts';
+import { Runc } from '../runtime/runc.ts';
+import { buildSpec, type OciMount } from '../runtime/spec.ts';
+import { resolveUser } from '../runtime/user.ts';
+import { Container } from './container.ts';
+import { Events } from './events.ts';
+import { commandOf, mergeConfig, processEnv, validateCreate, validateName } from './container-config.ts';
+import { ensureWorkdir, readInRoot, writeIdentityFiles } from './rootfs-setup.ts';
+import { nextDelay, restartsOnBoot, shouldRestart } from './restart-policy.ts';
+import { parseSignal } from './signals.ts';
+import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.ts';
+import { ensureDir, readJson, sweepTemps } from '../util/fs-atomic.ts';
+import { ApiError, badRequest, conflict, notFound } from '../util/errors.ts';
+import { generateName, randomId } from '../util/ids.ts';
+import { hostRlimits, capRlimits } from '../runtime/rlimits.ts';
+import { cgroupV2 } from '../runtime/cgroups.ts';
+
+export interface EngineOptions {
+  dataRoot: string;
+  execRoot: string;
+  runtimePath: string;
+  conmonPath: string;
+  initPath: string;
+  /** Default bound on each container's log, in bytes (docker's max-size). */
+  logSizeMax: number;
+}
+
+export interface CreateRequest extends ContainerConfig {
+  HostConfig?: HostConfig;
+  NetworkingConfig?: unknown;
+}
+
+const DEFAULT_STOP_TIMEOUT = 10;
+
+export class Engine {
+  readonly opts: EngineOptions;
+  readonly images: ImageService;
+  readonly snapshots: Snapshotter;
+  readonly events = new Events();
+  readonly runc: Runc;
+  readonly conmon: Conmon;
+  readonly containers = new Map<string, Container>();
+  readonly names = new Map<string, string>();
+  #exitWatch = new AbortController();
+  #restartDelays = new Map<string, number>();
+
+  constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter) {
+    this.opts = opts;
+    this.images = images;
+    this.snapshots = snapshots;
+    this.runc = new Runc(opts.runtimePath, join(opts.execRoot, 'runc'));
+    this.conmon = new Conmon(opts.conmonPath, this.runc);
+    images.users = {
+      containersUsing: (imageId) => [...this.containers.values()].filter((c) => c.record.Image === imageId).map((c) => ({ id: c.id, running: c.running })),
+      chainsInUse: () => new Set([...this.containers.values()].flatMap((c) => c.record.ImageChain)),
+    };
+    images.onEvent = (e) => this.events.emit('image', e.action, e.id, e.name ? { name: e.name } : {});
+  }
+
+  get exitDir(): string {
+    return join(this.opts.execRoot, 'exits');
+  }
+
+  // ---- start-up ---------------------------------------------------------
+
+  async init(): Promise<void> {
+    await ensureDir(join(this.opts.dataRoot, 'containers'));
+    await ensureDir(join(this.opts.execRoot, 'containers'));
+    await ensureDir(this.exitDir);
+    await ensureDir(join(this.opts.execRoot, 'sockets'));
+    await ensureDir(join(this.opts.execRoot, 'runc'));
+    const dir = join(this.opts.dataRoot, 'containers');
+    await sweepTemps(dir);
+    for (const id of await readdir(dir)) {
+      if (!/^[a-f0-9]{64}$/.test(id)) continue;
+      let record: ContainerRecord;
+      try {
+        await sweepTemps(join(dir, id));
+        record = await readJson<ContainerRecord>(join(dir, id, 'config.v2.json'));
+      } catch {
+        // A create that crashed before its record was written: nothing refers to it.
+        await this.snapshots.remove(id).catch(() => {});
+        await rm(join(dir, id), { recursive: true, force: true });
+        continue;
+      }
+      const c = new Container(record, join(dir, id), join(this.opts.execRoot, 'containers', id));
+      this.containers.set(id, c);
+      this.names.set(c.name, id);
+    }
+    this.#watchExits();
+    for (const c of [...this.containers.values()]) await this.#reconcile(c);
+  }
+
+  /** Brings one loaded record in line with reality (conmon, runc, exit files). */
+  async #reconcile(c: Container): Promise<void> {
+    if (c.record.Removing) {
+      await this.#finishRemove(c);
+      return;
+    }
+    if (c.record.State.Running || c.record.State.Status === 'restarting') {
+      const exitFile = join(this.exitDir, c.id);
+      if (existsSync(exitFile)) {
+        c.markStarted();
+        await this.#handleExit(c.id);
+        return;
+      }
+      if (c.record.ConmonPid && isAlive(c.record.ConmonPid)) {
+        c.markStarted();
+        return;
+      }
+      // conmon is gone without a word: the container died with the machine or was killed.
+      await c.locked(async () => {
+        await this.#teardown(c);
+        this.#setExited(c, 255, 'container monitor exited unexpectedly');
+        await c.save();
+      });
+    }
+    if (!c.running && restartsOnBoot(c.record.HostConfig.RestartPolicy, c.record.ManuallyStopped)) {
+      this.start(c.id).catch(() => {});
+    }
+  }
+
+  #watchExits(): void {
+    const signal = this.#exitWatch.signal;
+    (async () => {
+      try {
+        for await (const ev of watch(this.exitDir, { signal })) {
+          if (ev.filename && /^[a-f0-9]{64}$/.test(ev.filename)) this.#handleExit(ev.filename).catch(() => {});
+        }
+      } catch (err) {
+        if ((err as Error).name !== 'AbortError') throw err;
+      }
+    })().catch((err) => console.error('berthd: exit watcher failed:', err));
+  }
+
+  async shutdown(): Promise<void> {
+    this.#exitWatch.abort();
+    for (const c of this.containers.values()) clearTimeout(c.restartTimer);
+  }
+
+  // ---- lookup -----------------------------------------------------------
+
+  /** Docker's lookup order: full ID, exact name, unique ID prefix. */
+  get(ref: string): Container {
+    const c = this.find(ref);
+    if (!c) throw notFound(`No such container: ${ref}`);
+    return c;
+  }
+
+  find(ref: string): Container | undefined {
+    if (!ref) return undefined;
+    const direct = this.containers.get(ref);
+    if (direct) return direct;
+    const byName = this.names.get(ref.replace(/^\//, ''));
+    if (byName) return this.containers.get(byName);
+    if (!/^[a-f0-9]+$/.test(ref)) return undefined;
+    const matches = [...this.containers.keys()].filter((id) => id.startsWith(ref));
+    if (matches.length > 1) throw badRequest(`multiple IDs found with provided prefix: ${ref}`);
+    return matches.length ? this.containers.get(matches[0]!) : undefined;
+  }
+
+  // ---- create -----------------------------------------------------------
+
+  async create(req: CreateRequest, name?: string): Promise<{ Id: string; Warnings: string[] }> {
+    if (!req || typeof req !== 'object') throw badRequest('config cannot be empty in order to create a container');
+    if (typeof req.Image !== 'string' || !req.Image) throw badRequest('Config cannot be empty in order to create a container');
+    const host: HostConfig = req.HostConfig ?? {};
+    validateCreate(req, host);
+    const finalName = name ? validateName(name) : this.#freshName();
+    if (this.names.has(finalName)) {
+      throw conflict(`Conflict. The container name "/${finalName}" is already in use by container "${this.names.get(finalName)}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    let imageId: string;
+    try {
+      imageId = this.images.resolve(req.Image);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) throw notFound(`No such image: ${req.Image}`);
+      throw err;
+    }
+    const imageCfg = await this.images.config(imageId);
+    const { HostConfig: _h, NetworkingConfig: _n, ...reqConfig } = req;
+    const config = mergeConfig(imageCfg.config ?? {}, reqConfig);
+    const argv = commandOf(config);
+    if (argv.length === 0) throw badRequest('No command specified');
+    this.#validateNetworkMode(host.NetworkMode);
+    const id = randomId();
+    config.Hostname = req.Hostname || (host.NetworkMode === 'host' ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : id.slice(0, 12));
+    config.Image = req.Image;
+    const record: ContainerRecord = {
+      Id: id,
+      Name: `/${finalName}`,
+      Created: new Date().toISOString(),
+      Path: argv[0]!,
+      Args: argv.slice(1),
+      State: initialState(),
+      Image: imageId,
+      ImageChain: this.images.chainOf(imageId),
+      RestartCount: 0,
+      Config: config,
+      HostConfig: {
+        NetworkMode: 'default',
+        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+        LogConfig: { Type: 'k8s-file', Config: {} },
+        ...host,
+      },
+      ManuallyStopped: false,
+    };
+    const c = new Container(record, join(this.opts.dataRoot, 'containers', id), join(this.opts.execRoot, 'containers', id));
+    // Reserve the name before any await so two creates cannot both take it.
+    this.names.set(finalName, id);
+    try {
+      await this.snapshots.prepare(id, record.ImageChain.at(-1) ?? null);
+      await mkdir(c.dataDir, { recursive: true, mode: 0o700 });
+      await c.save();
+    } catch (err) {
+      this.names.delete(finalName);
+      await this.snapshots.remove(id).catch(() => {});
+      await rm(c.dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    this.containers.set(id, c);
+    this.events.emit('container', 'create', id, this.#attrs(c));
+    return { Id: id, Warnings: [] };
+  }
+
+  #freshName(): string {
+    for (let i = 0; i < 100; i++) {
+      const n = generateName();
+      if (!this.names.has(n)) return n;
+    }
+    return `${generateName()}_${randomId().slice(0, 6)}`;
+  }
+
+  #validateNetworkMode(mode: string | undefined): void {
+    if (!mode || ['default', 'bridge', 'none', 'host'].includes(mode)) return;
+    if (mode.startsWith('container:')) {
+      const other = this.get(mode.slice(10));
+      if (!other) throw notFound(`No such container: ${mode.slice(10)}`);
+      return;
+    }
+    throw notFound(`network ${mode} not found`);
+  }
+
+  #attrs(c: Container, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(c.record.Config.Labels ?? {}), image: c.record.Config.Image ?? '', name: c.name, ...extra };
+  }
+
+  // ---- start ------------------------------------------------------------
+
+  async start(ref: string): Promise<void> {
+    const c = this.get(ref);
+    await c.locked(async () => {
+      if (c.record.Removing) throw conflict(`container ${c.id} is marked for removal and cannot be started`);
+      if (c.running) return;
+      clearTimeout(c.restartTimer);
+      await this.#startLocked(c);
+    });
+  }
+
+  async #startLocked(c: Container): Promise<void> {
+    const r = c.record;
+    const host = r.HostConfig;
+    await mkdir(c.runDir, { recursive: true, mode: 0o700 });
+    await mkdir(c.rootfs, { recursive: true });
+    await rm(join(this.exitDir, c.id), { force: true });
+    let created = false;
+    try {
+      await this.snapshots.mount(c.id, c.rootfs);
+      const passwd = await readInRoot(c.rootfs, '/etc/passwd');
+      const group = await readInRoot(c.rootfs, '/etc/group');
+      let user;
+      try {
+        user = resolveUser(r.Config.User ?? '', passwd, group, host.GroupAdd ?? []);
+      } catch (err) {
+        throw badRequest((err as Error).message);
+      }
+      const cwd = r.Config.WorkingDir || '/';
+      await ensureWorkdir(c.rootfs, cwd, user.uid, user.gid);
+      const network = this.#networkFor(host.NetworkMode);
+      const mounts: OciMount[] = await writeIdentityFiles(c.dataDir, {
+        hostname: r.Config.Hostname ?? c.id.slice(0, 12),
+        hostsEntries: host.ExtraHosts ?? [],
+        hostNetwork: host.NetworkMode === 'host',
+        dns: host.Dns ?? [],
+        dnsSearch: host.DnsSearch ?? [],
+        dnsOptions: host.DnsOptions ?? [],
+        readonly: !!host.ReadonlyRootfs,
+      });
+      let args = [r.Path, ...r.Args];
+      if (host.Init) {
+        mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: this.opts.initPath, options: ['rbind', 'ro'] });
+        args = ['/sbin/docker-init', '--', ...args];
+      }
+      const security = parseSecurityOpts(host.SecurityOpt ?? []);
+      const spec = buildSpec({
+        rootfs: c.rootfs,
+        args,
+        env: processEnv(r.Config, r.Config.Hostname ?? '', user.home),
+        cwd,
+        user,
+        hostname: host.NetworkMode === 'host' && !r.Config.Hostname ? '' : (r.Config.Hostname ?? ''),
+        terminal: !!r.Config.Tty,
+        readonlyRootfs: !!host.ReadonlyRootfs,
+        privileged: !!host.Privileged,
+        capAdd: host.CapAdd ?? [],
+        capDrop: host.CapDrop ?? [],
+        noNewPrivileges: security.noNewPrivileges,
+        seccomp: security.seccomp,
+        network,
+        pidMode: host.PidMode === 'host' ? 'host' : 'private',
+        ipcMode: host.IpcMode === 'host' ? 'host' : 'private',
+        utsMode: host.UTSMode === 'host' || host.NetworkMode === 'host' ? 'host' : 'private',
+        mounts,
+        cgroupsPath: `/berth/${c.id}`,
+        cgroupV2: cgroupV2(),
+        shmSize: host.ShmSize || 64 * 1024 * 1024,
+        resources: {
+          memory: host.Memory || undefined,
+          memorySwap: host.MemorySwap && host.MemorySwap > 0 ? host.MemorySwap : undefined,
+          cpuShares: host.CpuShares || undefined,
+          cpuQuota: host.NanoCpus ? Math.round((host.NanoCpus / 1e9) * 100_000) : host.CpuQuota || undefined,
+          cpuPeriod: host.NanoCpus ? 100_000 : host.CpuPeriod || undefined,
+          pidsLimit: host.PidsLimit ?? undefined,
+          cpusetCpus: host.CpusetCpus || undefined,
+        },
+        rlimits: capRlimits(host.Ulimits ?? [], await hostRlimits()),
+        oomScoreAdj: host.OomScoreAdj || undefined,
+        sysctl: host.Sysctls ?? undefined,
+      });
+      await writeFile(join(c.bundle, 'config.json'), JSON.stringify(spec));
+      const maxSize = parseSize(host.LogConfig?.Config?.['max-size']) ?? this.opts.logSizeMax;
+      const pid = await this.conmon.create({
+        id: c.id,
+        bundle: c.bundle,
+        logPath: c.logPath,
+        logSizeMax: maxSize,
+        exitDir: this.exitDir,
+        socketDir: join(this.opts.execRoot, 'sockets'),
+        pidFile: join(c.runDir, 'pidfile'),
+        conmonPidFile: join(c.runDir, 'conmon.pid'),
+        stdin: !!r.Config.OpenStdin,
+        terminal: !!r.Config.Tty,
+      });
+      created = true;
+      r.ConmonPid = Number((await readFile(join(c.runDir, 'conmon.pid'), 'utf8').catch(() => '0')).trim()) || undefined;
+      c.markStarted();
+      await this.runc.start(c.id);
+      Object.assign(r.State, {
+        Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
+      });
+      r.ManuallyStopped = false;
+      await c.save();
+      this.events.emit('container', 'start', c.id, this.#attrs(c));
+    } catch (err) {
+      const message = (err as Error).message;
+      if (created) await this.runc.delete(c.id).catch(() => {});
+      await this.snapshots.unmount(c.rootfs).catch(() => {});
+      r.State.Error = message;
+      r.State.ExitCode = exitCodeForStartError(message);
+      r.State.Status = r.State.StartedAt === '0001-01-01T00:00:00Z' ? 'created' : 'exited';
+      r.State.Running = false;
+      r.State.Restarting = false;
+      r.State.Pid = 0;
+      await c.save();
+      this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(r.State.ExitCode) }));
+      c.notifyExit();
+      // docker removes an --rm container whose start failed; the client waits for that.
+      if (host.AutoRemove) setImmediate(() => this.remove(c.id, { force: true }).catch(() => {}));
+      throw err instanceof ApiError ? err : badRequest(message);
+    }
+  }
+
+  #networkFor(mode: string | undefined): { mode: 'private' | 'host' } | { mode: 'path'; path: string } {
+    if (mode === 'host') return { mode: 'host' };
+    if (mode?.startsWith('container:')) {
+      const other = this.get(mode.slice(10));
+      if (!other.running) throw conflict(`cannot join network of a non running container: ${other.id}`);
+      return { mode: 'path', path: `/proc/${other.record.State.Pid}/ns/net` };
+    }
+    return { mode: 'private' };
+  }
+
+  // ---- exit handling ----------------------------------------------------
+
+  async #handleExit(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    const exitFile = join(this.exitDir, id);
+    let code: number | undefined;
+    for (let i = 0; i < 50 && code === undefined; i++) {
+      const text = await readFile(exitFile, 'utf8').catch(() => undefined);
+      if (text === undefined) return; // already handled
+      if (text.trim() !== '') code = Number(text.trim());
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    await c.locked(async () => {
+      if (!existsSync(exitFile)) return;
+      const ranFor = Date.now() - Date.parse(c.record.State.StartedAt);
+      await this.#teardown(c);
+      await rm(exitFile, { force: true });
+      this.#setExited(c, code ?? 255, '');
+      const policy = c.record.HostConfig.RestartPolicy;
+      const restart = shouldRestart(policy, c.record.State.ExitCode, c.record.RestartCount, c.record.ManuallyStopped);
+      if (restart) {
+        c.record.State.Status = 'restarting';
+        c.record.State.Restarting = true;
+      }
+      await c.save();
+      this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(c.record.State.ExitCode) }));
+      c.notifyExit();
+      if (restart) {
+        const delay = nextDelay(this.#restartDelays.get(c.id) ?? 0, ranFor);
+        this.#restartDelays.set(c.id, delay);
+        c.restartTimer = setTimeout(() => {
+          c.locked(async () => {
+            if (!c.record.State.Restarting || c.record.Removing) return;
+            c.record.RestartCount++;
+            await this.#startLocked(c);
+            this.events.emit('container', 'restart', c.id, this.#attrs(c));
+          }).catch(() => {});
+        }, delay);
+      } else if (c.record.HostConfig.AutoRemove) {
+        this.remove(c.id, { force: true }).catch(() => {});
+      }
+    });
+  }
+
+  /** Releases what a running container held: the runc state and the rootfs mount. */
+  async #teardown(c: Container): Promise<void> {
+    await this.runc.delete(c.id).catch(() => {});
+    await this.snapshots.unmount(c.rootfs).catch(() => {});
+  }
+
+  #setExited(c: Container, code: number, error: string): void {
+    Object.assign(c.record.State, {
+      Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0,
+      ExitCode: code, Error: error, FinishedAt: new Date().toISOString(),
+    });
+    c.record.ConmonPid = undefined;
+  }
+
+  // ---- stop, kill, restart, wait ----------------------------------------
+
+  async stop(ref: string, timeout?: number, signal?: string): Promise<boolean> {
+    const c = this.get(ref);
+    if (c.record.State.Restarting) {
+      await c.locked(async () => {
+        clearTimeout(c.restartTimer);
+        c.record.ManuallyStopped = true;
+        c.record.State.Restarting = false;
+        c.record.State.Status = 'exited';
+        await c.save();
+      });
+      return true;
+    }
+    if (!c.running) return false;
+    c.record.ManuallyStopped = true;
+    const sig = parseSignal(signal, c.record.Config.StopSignal || 'SIGTERM');
+    const secs = timeout ?? (c.record.Config.StopTimeout ?? DEFAULT_STOP_TIMEOUT);
+    const exited = c.stopped;
+    this.#signal(c, sig);
+    const done = secs < 0 ? await exited.then(() => true) : await Promise.race([exited.then(() => true), sleep(secs * 1000).then(() => false)]);
+    if (!done) {
+      this.#signal(c, 9);
+      await exited;
+    }
+    this.events.emit('container', 'stop', c.id, this.#attrs(c));
+    return true;
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const c = this.get(ref);
+    const sig = parseSignal(signal, 'SIGKILL');
+    if (!c.running) throw conflict(`Container ${c.id} is not running`);
+    if (sig === 9) c.record.ManuallyStopped = true;
+    this.#signal(c, sig);
+    this.events.emit('container', 'kill', c.id, this.#attrs(c, { signal: String(sig) }));
+  }
+
+  #signal(c: Container, sig: number): void {
+    try {
+      process.kill(c.record.State.Pid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+
+  async restart(ref: string, timeout?: number, signal?: string): Promise<void> {
+    await this.stop(ref, timeout, signal);
+    await this.start(ref);
+    this.events.emit('container', 'restart', this.get(ref).id, this.#attrs(this.get(ref)));
+  }
+
+  async wait(ref: string, condition: string): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+    const c = this.get(ref);
+    if (condition === 'removed') return c.waitRemoved();
+    if (condition === 'next-exit') return c.waitExit();
+    if (!c.running && !c.record.State.Restarting) return c.exitResult();
+    return c.waitExit();
+  }
+
+  // ---- remove -----------------------------------------------------------
+
+  async remove(ref: string, opts: { force?: boolean }): Promise<void> {
+    const c = this.get(ref);
+    if (c.running && !opts.force) {
+      throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    }
+    if (c.running) {
+      c.record.ManuallyStopped = true;
+      const exited = c.stopped;
+      this.#signal(c, 9);
+      await exited;
+    }
+    await c.locked(async () => {
+      if (!this.containers.has(c.id)) return;
+      if (c.running) throw conflict(`cannot remove container "/${c.name}": container is running`);
+      clearTimeout(c.restartTimer);
+      c.record.Removing = true;
+      c.record.State.Status = 'removing';
+      await c.save();
+      await this.#finishRemove(c);
+    });
+  }
+
+  async #finishRemove(c: Container): Promise<void> {
+    await this.#teardown(c);
+    await this.snapshots.remove(c.id).catch(() => {});
+    await rm(c.runDir, { recursive: true, force: true });
+    await rm(c.dataDir, { recursive: true, force: true });
+    this.containers.delete(c.id);
+    if (this.names.get(c.name) === c.id) this.names.delete(c.name);
+    this.#restartDelays.delete(c.id);
+    this.events.emit('container', 'destroy', c.id, this.#attrs(c));
+    c.notifyRemoved();
+  }
+
+  // ---- misc -------------------------------------------------------------
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const c = this.get(ref);
+    const name = validateName(newName);
+    if (name === c.name) throw conflict(`Renaming a container with the same name as its current name`);
+    if (this.names.has(name)) throw conflict(`Conflict. The container name "/${name}" is already in use by container "${this.names.get(name)}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const old = c.name;
+    this.names.set(name, c.id);
+    this.names.delete(old);
+    c.record.Name = `/${name}`;
+    await c.save();
+    this.events.emit('container', 'rename', c.id, this.#attrs(c, { oldName: `/${old}` }));
+  }
+
+  async pause(ref: string, pause: boolean): Promise<void> {
+    const c = this.get(ref);
+    await c.locked(async () => {
+      if (!c.running) throw conflict(`Container ${c.id} is not running`);
+      if (pause === c.record.State.Paused) throw conflict(`Container ${c.id} is ${pause ? 'already paused' : 'not paused'}`);
+      if (pause) await this.runc.pause(c.id);
+      else await this.runc.resume(c.id);
+      c.record.State.Paused = pause;
+      c.record.State.Status = pause ? 'paused' : 'running';
+      await c.save();
+    });
+    this.events.emit('container', pause ? 'pause' : 'unpause', c.id, this.#attrs(c));
+  }
+
+  async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const c = this.get(ref);
+    if (!c.running) throw conflict(`Container ${c.id} is not running`);
+    const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ['-ef'];
+    const out = await this.runc.run(['ps', c.id, ...args]);
+    const lines = out.split('\n').filter((l) => l.trim());
+    const titles = (lines.shift() ?? '').trim().split(/\s+/);
+    const processes = lines.map((l) => {
+      const f = l.trim().split(/\s+/);
+      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+    });
+    return { Titles: titles, Processes: processes };
+  }
+
+  async prune(filter: (c: Container) => boolean): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let space = 0;
+    for (const c of [...this.containers.values()]) {
+      if (c.running || c.record.State.Restarting || !filter(c)) continue;
+      space += await this.snapshots.usage(c.id).catch(() => 0);
+      await this.remove(c.id, {});
+      deleted.push(c.id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: space };
+  }
+
+  async checkRuntime(): Promise<void> {
+    for (const p of [this.opts.runtimePath, this.opts.conmonPath]) {
+      await access(p).catch(() => {
+        throw new Error(`${p} not found: install it (make deps)`);
+      });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Docker's exit codes for a process that never ran: 127 not found, 126 not executable. */
+export function exitCodeForStartError(message: string): number {
+  if (/executable file not found|no such file or directory|not found in \$PATH/i.test(message)) return 127;
+  if (/permission denied|is a directory|exec format error/i.test(message)) return 126;
+  return 128;
+}
+
+function parseSecurityOpts(opts: string[]): { noNewPrivileges: boolean; seccomp: boolean } {
+  let noNewPrivileges = false;
+  let seccomp = true;
+  for (const o of opts) {
+    const [k, v] = o.includes('=') ? (o.split('=', 2) as [string, string]) : o.includes(':') ? (o.split(':', 2) as [string, string]) : [o, 'true'];
+    if (k === 'no-new-privileges') noNewPrivileges = v !== 'false';
+    else if (k === 'seccomp') {
+      if (v !== 'unconfined') throw badRequest('only seccomp=unconfined is supported; custom profiles are not yet');
+      seccomp = false;
+    } else if (k === 'apparmor' || k === 'label') continue;
+    else throw badRequest(`invalid --security-opt: ${o}`);
+  }
+  return { noNewPrivileges, seccomp };
+}
+
+/** "10m", "512k", "1g" or bytes → bytes. */
+export function parseSize(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(v.trim());
+  if (!m) throw badRequest(`invalid size: ${v}`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.floor(Number(m[1]) * mult);
+}

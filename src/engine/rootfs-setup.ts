@@ -1,0 +1,116 @@
+// What docker prepares inside a container's root before it runs: the
+// identity files (/etc/hostname, /etc/hosts, /etc/resolv.conf, bind-mounted
+// from the container's own directory), the user lookup, the working dir.
+// All paths into the rootfs are resolved without following symlinks out.
+import { readFile, writeFile, lstat, mkdir, chown } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OciMount } from '../runtime/spec.ts';
+
+/** Resolves `path` inside `root` as if root were `/`, never leaving it. */
+export async function resolveInRoot(root: string, path: string): Promise<string> {
+  const parts = path.split('/').filter((p) => p && p !== '.');
+  const resolved: string[] = [];
+  let hops = 0;
+  while (parts.length) {
+    const part = parts.shift()!;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const candidate = join(root, ...resolved, part);
+    let st;
+    try {
+      st = await lstat(candidate);
+    } catch {
+      resolved.push(part, ...parts);
+      break;
+    }
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
+      const { readlink } = await import('node:fs/promises');
+      const target = await readlink(candidate);
+      if (target.startsWith('/')) resolved.length = 0;
+      parts.unshift(...target.split('/').filter((p) => p && p !== '.'));
+      continue;
+    }
+    resolved.push(part);
+  }
+  return join(root, ...resolved);
+}
+
+export async function readInRoot(root: string, path: string): Promise<string> {
+  try {
+    return await readFile(await resolveInRoot(root, path), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Creates the working directory like docker: owned by the container's user when new. */
+export async function ensureWorkdir(root: string, dir: string, uid: number, gid: number): Promise<void> {
+  const target = await resolveInRoot(root, dir);
+  try {
+    await lstat(target);
+  } catch {
+    await mkdir(target, { recursive: true, mode: 0o755 });
+    await chown(target, uid, gid);
+  }
+}
+
+function hostsFile(hostname: string, extra: string[]): string {
+  return [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'ff00::0\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+    ...extra.map((h) => {
+      const i = h.lastIndexOf(':');
+      return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
+    }),
+    `127.0.1.1\t${hostname}`,
+    '',
+  ].join('\n');
+}
+
+/** The host's resolver config, minus loopback servers a private netns cannot reach. */
+export async function resolvConf(hostNetwork: boolean, dns: string[], search: string[], options: string[]): Promise<string> {
+  const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const lines = host.split('\n');
+  let servers = dns.length ? dns : lines.filter((l) => /^\s*nameserver\s/.test(l)).map((l) => l.trim().split(/\s+/)[1]!);
+  if (!hostNetwork) servers = servers.filter((s) => !s.startsWith('127.') && s !== '::1');
+  const searchLine = search.length ? search : lines.filter((l) => /^\s*search\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const optLine = options.length ? options : lines.filter((l) => /^\s*options\s/.test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  return [
+    ...servers.map((s) => `nameserver ${s}`),
+    ...(searchLine.length ? [`search ${searchLine.join(' ')}`] : []),
+    ...(optLine.length ? [`options ${optLine.join(' ')}`] : []),
+    '',
+  ].join('\n');
+}
+
+export interface IdentityFiles {
+  hostname: string;
+  hostsEntries: string[];
+  hostNetwork: boolean;
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  readonly: boolean;
+}
+
+/** Writes the container's identity files and returns the bind mounts for them. */
+export async function writeIdentityFiles(dir: string, f: IdentityFiles): Promise<OciMount[]> {
+  const files: [string, string][] = [
+    ['hostname', `${f.hostname}\n`],
+    ['hosts', f.hostNetwork ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(f.hostname, f.hostsEntries)) : hostsFile(f.hostname, f.hostsEntries)],
+    ['resolv.conf', await resolvConf(f.hostNetwork, f.dns, f.dnsSearch, f.dnsOptions)],
+  ];
+  const mounts: OciMount[] = [];
+  for (const [name, content] of files) {
+    await writeFile(join(dir, name), content, { mode: 0o644 });
+    mounts.push({ destination: `/etc/${name}`, type: 'bind', source: join(dir, name), options: ['rbind', 'rprivate', f.readonly ? 'ro' : 'rw'] });
+  }
+  return mounts;
+}

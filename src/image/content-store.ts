@@ -1,0 +1,114 @@
+// Blobs by sha256 digest. Every write is hashed as it streams in and only
+// becomes visible (by rename) once the digest is known to match, so readers
+// never see partial or corrupt content.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat, rename, rm, readdir, readFile, open } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ensureDir, fsyncDir } from '../util/fs-atomic.ts';
+
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
+
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+
+export function isDigest(s: string): boolean {
+  return DIGEST_RE.test(s);
+}
+
+/** A pass-through that hashes and counts what flows through it. */
+export class Hasher extends Transform {
+  size = 0;
+  #hash = createHash('sha256');
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.#hash.update(chunk);
+    this.size += chunk.length;
+    this.push(chunk);
+    cb();
+  }
+  digest(): string {
+    return 'sha256:' + this.#hash.digest('hex');
+  }
+}
+
+export class ContentStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  async init(): Promise<void> {
+    await ensureDir(join(this.root, 'blobs', 'sha256'));
+    // Anything in ingest/ is a write a crash interrupted.
+    await rm(join(this.root, 'ingest'), { recursive: true, force: true });
+    await ensureDir(join(this.root, 'ingest'));
+  }
+
+  path(digest: string): string {
+    if (!isDigest(digest)) throw new Error(`invalid digest: ${digest}`);
+    return join(this.root, 'blobs', 'sha256', digest.slice(7));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try {
+      await stat(this.path(digest));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async info(digest: string): Promise<BlobInfo> {
+    const st = await stat(this.path(digest));
+    return { digest, size: st.size };
+  }
+
+  get(digest: string): Readable {
+    return createReadStream(this.path(digest));
+  }
+
+  async read(digest: string): Promise<Buffer> {
+    return readFile(this.path(digest));
+  }
+
+  /** Stores a stream; rejects (and keeps nothing) when `expected` is given and does not match. */
+  async put(source: Readable, expected?: string): Promise<BlobInfo> {
+    if (expected !== undefined && !isDigest(expected)) throw new Error(`invalid digest: ${expected}`);
+    const tmp = join(this.root, 'ingest', randomBytes(8).toString('hex'));
+    const hasher = new Hasher();
+    try {
+      await pipeline(source, hasher, createWriteStream(tmp, { mode: 0o644 }));
+      const digest = hasher.digest();
+      if (expected !== undefined && digest !== expected) {
+        throw new Error(`digest mismatch: expected ${expected}, got ${digest}`);
+      }
+      const fh = await open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, this.path(digest));
+      await fsyncDir(join(this.root, 'blobs', 'sha256'));
+      return { digest, size: hasher.size };
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async putBytes(data: Uint8Array | string, expected?: string): Promise<BlobInfo> {
+    const { Readable } = await import('node:stream');
+    return this.put(Readable.from([Buffer.from(data)]), expected);
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+
+  async walk(): Promise<BlobInfo[]> {
+    const dir = join(this.root, 'blobs', 'sha256');
+    const names = await readdir(dir);
+    return Promise.all(names.map(async (n) => ({ digest: `sha256:${n}`, size: (await stat(join(dir, n))).size })));
+  }
+}

@@ -1,0 +1,65 @@
+// Layers become snapshots once per chain ID, however many images share them.
+// The uncompressed stream is hashed while it is applied, so a layer whose
+// content does not match the config's diff_id is rejected and discarded.
+import { randomBytes } from 'node:crypto';
+import { finished } from 'node:stream/promises';
+import type { Snapshotter } from '../storage/snapshotter.ts';
+import type { ContentStore } from './content-store.ts';
+import { Hasher } from './content-store.ts';
+import { chainIds } from './chain.ts';
+import { decompress } from './decompress.ts';
+import type { LayerRecord } from './types.ts';
+
+export class Unpacker {
+  readonly snapshots: Snapshotter;
+  readonly content: ContentStore;
+  #inflight = new Map<string, Promise<number>>();
+
+  constructor(snapshots: Snapshotter, content: ContentStore) {
+    this.snapshots = snapshots;
+    this.content = content;
+  }
+
+  /** Ensures every layer is unpacked; fills in each layer's uncompressed size. */
+  async unpack(layers: { diffId: string; blob: string; size?: number }[]): Promise<number[]> {
+    const chains = chainIds(layers.map((l) => l.diffId));
+    const sizes: number[] = [];
+    for (let i = 0; i < layers.length; i++) {
+      const chain = chains[i]!;
+      let job = this.#inflight.get(chain);
+      if (!job) {
+        job = this.#unpackOne(layers[i]!, chain, i > 0 ? chains[i - 1]! : null);
+        this.#inflight.set(chain, job);
+        job.finally(() => this.#inflight.delete(chain)).catch(() => {});
+      }
+      sizes.push(await job);
+    }
+    return sizes;
+  }
+
+  async #unpackOne(layer: { diffId: string; blob: string; size?: number }, chain: string, parent: string | null): Promise<number> {
+    if (await this.snapshots.has(chain)) return layer.size ?? (await this.snapshots.usage(chain));
+    const key = `unpack-${randomBytes(6).toString('hex')}`;
+    await this.snapshots.prepare(key, parent);
+    try {
+      const hasher = new Hasher();
+      const source = decompress(this.content.get(layer.blob));
+      source.on('error', (err) => hasher.destroy(err));
+      await this.snapshots.apply(key, source.pipe(hasher));
+      // A tar ends before its trailing padding; the diff_id covers every byte.
+      hasher.resume();
+      await finished(hasher);
+      const diffId = hasher.digest();
+      if (diffId !== layer.diffId) throw new Error(`layer ${layer.blob}: content does not match diff_id ${layer.diffId} (got ${diffId})`);
+      await this.snapshots.commit(key, chain);
+      return hasher.size;
+    } catch (err) {
+      await this.snapshots.remove(key).catch(() => {});
+      throw err;
+    }
+  }
+}
+
+export function layerChain(layers: LayerRecord[]): string[] {
+  return chainIds(layers.map((l) => l.diffId));
+}

@@ -1,0 +1,122 @@
+// Writing a layer tar from files on disk, in the form Docker's layers have:
+// root-relative names, directories with a trailing '/', hardlinks as link
+// entries to the first name of the inode, numeric owners, xattrs as PAX
+// `SCHILY.xattr.*`, and deletions as `.wh.` entries.
+import { open, readlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { once } from 'node:events';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import tar from 'tar-stream';
+import { major, minor } from './native.ts';
+import { readXattrs } from './meta.ts';
+import { paxFromXattrs } from './tar-pax.ts';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './whiteout.ts';
+
+export type PackItem =
+  /** The entry at `path` on disk, named `name` in the tar. */
+  | { kind: 'entry'; name: string; path: string; st: Stats }
+  /** `name` was deleted; `st` (of the deleted entry or the whiteout) gives owner and time. */
+  | { kind: 'whiteout'; name: string; st: Stats }
+  /** Directory `name` hides what lower layers have in it. */
+  | { kind: 'opaque'; name: string; st: Stats };
+
+type EntryHeader = Partial<tar.Header> & { name: string };
+
+// ustar's 6 octal digits for ids; beyond that only PAX can carry them.
+const MAX_USTAR_ID = 0o777777;
+const READ_CHUNK = 1 << 20;
+const EMPTY = Buffer.alloc(0);
+
+/** A tar stream of `items`, produced as the reader consumes it. */
+export function packLayer(items: AsyncIterable<PackItem>): Readable {
+  const pack = tar.pack();
+  const out = new PassThrough();
+  pack.on('error', (err: Error) => out.destroy(err));
+  // A reader that goes away must stop the producer, which may be waiting on the pack.
+  out.on('close', () => pack.destroy());
+  pack.pipe(out);
+  (async () => {
+    const inodes = new Map<string, string>();
+    for await (const item of items) {
+      if (out.destroyed) return;
+      await writeItem(pack, item, inodes);
+      // Headers skip tar-stream's backpressure; bound the buffer here.
+      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    }
+    pack.finalize();
+  })().catch((err: Error) => {
+    pack.destroy(err);
+    out.destroy(err);
+  });
+  return out;
+}
+
+async function writeItem(pack: tar.Pack, item: PackItem, inodes: Map<string, string>): Promise<void> {
+  const { st } = item;
+  const owner = { uid: st.uid, gid: st.gid, mtime: new Date(Math.floor(st.mtimeMs / 1000) * 1000) };
+  if (item.kind === 'whiteout') {
+    const slash = item.name.lastIndexOf('/') + 1;
+    const name = item.name.slice(0, slash) + WHITEOUT_PREFIX + item.name.slice(slash);
+    return addEntry(pack, { ...owner, name, type: 'file', mode: 0o600, size: 0 });
+  }
+  if (item.kind === 'opaque') {
+    return addEntry(pack, { ...owner, name: `${item.name}/${OPAQUE_MARKER}`, type: 'file', mode: st.mode & 0o777, size: 0 });
+  }
+
+  const header: EntryHeader = { ...owner, name: item.name, mode: st.mode & 0o7777 };
+  const pax = paxFromXattrs(readXattrs(item.path));
+  if (st.uid > MAX_USTAR_ID) pax.uid = String(st.uid);
+  if (st.gid > MAX_USTAR_ID) pax.gid = String(st.gid);
+  if (Object.keys(pax).length > 0) Object.assign(header, { pax });
+
+  const inode = `${st.dev}:${st.ino}`;
+  const first = !st.isDirectory() && st.nlink > 1 ? inodes.get(inode) : undefined;
+  if (first !== undefined) return addEntry(pack, { ...header, type: 'link', linkname: first });
+  if (!st.isDirectory() && st.nlink > 1) inodes.set(inode, item.name);
+
+  if (st.isDirectory()) return addEntry(pack, { ...header, name: `${item.name}/`, type: 'directory' });
+  if (st.isSymbolicLink()) return addEntry(pack, { ...header, type: 'symlink', linkname: await readlink(item.path) });
+  if (st.isFile()) return addFile(pack, { ...header, type: 'file', size: st.size }, item.path);
+  const type = st.isCharacterDevice() ? 'character-device' : st.isBlockDevice() ? 'block-device' : st.isFIFO() ? 'fifo' : null;
+  // Sockets belong to a running process, not to an image (Docker skips them too).
+  if (type === null) return;
+  return addEntry(pack, { ...header, type, devmajor: major(st.rdev), devminor: minor(st.rdev) });
+}
+
+/** Adds an entry without content (a 'file' one only completes once given its, empty, body). */
+function addEntry(pack: tar.Pack, header: EntryHeader): Promise<void> {
+  return new Promise((resolve, reject) => {
+    quiet(pack.entry(header, EMPTY, (err) => (err ? reject(err) : resolve())));
+  });
+}
+
+async function addFile(pack: tar.Pack, header: EntryHeader, path: string): Promise<void> {
+  // O_NOFOLLOW: a running container may have swapped the file for a symlink since it was listed.
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    let entry!: Writable;
+    const done = new Promise<void>((resolve, reject) => {
+      entry = quiet(pack.entry(header, (err) => (err ? reject(err) : resolve()))) as unknown as Writable;
+    });
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(header.size ?? 0, 1)));
+    for (let left = header.size ?? 0; left > 0; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), null);
+      if (bytesRead === 0) throw new Error(`${path} shrank while being archived`);
+      left -= bytesRead;
+      // tar-stream keeps the chunk, so hand it a copy of the reused buffer.
+      // `done` rejects if the pack is torn down meanwhile, so this never waits forever.
+      if (!entry.write(Buffer.from(buf.subarray(0, bytesRead)))) await Promise.race([once(entry, 'drain'), done]);
+    }
+    entry.end();
+    await done;
+  } finally {
+    await fh.close();
+  }
+}
+
+// An entry's failure reaches its callback; as an 'error' event nobody hears
+// it would take the process down.
+function quiet<T extends { on(event: 'error', fn: () => void): unknown }>(sink: T): T {
+  sink.on('error', () => {});
+  return sink;
+}
