@@ -22,7 +22,7 @@ import { ensureDir, readJson, sweepTemps } from '../util/fs-atomic.ts';
 import { ApiError, badRequest, conflict, notFound } from '../util/errors.ts';
 import { generateName, randomId } from '../util/ids.ts';
 import { hostRlimits, capRlimits } from '../runtime/rlimits.ts';
-import { cgroupV2 } from '../runtime/cgroups.ts';
+import { cgroupV2, hostCaps } from '../runtime/cgroups.ts';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -307,12 +307,14 @@ export class Engine {
         env: processEnv(r.Config, r.Config.Hostname ?? '', user.home),
         cwd,
         user,
-        hostname: host.NetworkMode === 'host' && !r.Config.Hostname ? '' : (r.Config.Hostname ?? ''),
+        // Without its own UTS namespace a container cannot have a hostname of its own.
+        hostname: host.UTSMode === 'host' || host.NetworkMode === 'host' ? '' : (r.Config.Hostname ?? ''),
         terminal: !!r.Config.Tty,
         readonlyRootfs: !!host.ReadonlyRootfs,
         privileged: !!host.Privileged,
         capAdd: host.CapAdd ?? [],
         capDrop: host.CapDrop ?? [],
+        hostCaps: hostCaps(),
         noNewPrivileges: security.noNewPrivileges,
         seccomp: security.seccomp,
         network,

@@ -12,6 +12,7 @@ import { resolveUser } from '../runtime/user.ts';
 import { readInRoot } from './rootfs-setup.ts';
 import { mergeEnv } from './container-config.ts';
 import { effectiveCaps } from '../runtime/defaults.ts';
+import { hostCaps } from '../runtime/cgroups.ts';
 import { exitCodeForStartError } from './engine.ts';
 
 export interface ExecConfig {
@@ -81,7 +82,7 @@ export class ExecManager {
         throw badRequest((err as Error).message);
       }
     }
-    const caps = s.config.Privileged ? effectiveCaps([], [], true) : undefined;
+    const caps = s.config.Privileged ? effectiveCaps([], [], true, hostCaps()) : undefined;
     const processSpec = {
       ...spec.process,
       terminal: false,

@@ -41,15 +41,25 @@ export function normalizeCap(cap: string): string {
   return up === 'ALL' ? 'ALL' : up.startsWith('CAP_') ? up : `CAP_${up}`;
 }
 
-/** The effective capability list after --cap-add/--cap-drop, docker's rules (ALL on either side). */
-export function effectiveCaps(add: string[], drop: string[], privileged: boolean): string[] {
-  if (privileged) return [...ALL_CAPS];
+/** Capability names from a /proc status mask (CapBnd), bit i being ALL_CAPS[i]. */
+export function capsFromMask(hex: string): string[] {
+  const mask = BigInt(`0x${hex}`);
+  return ALL_CAPS.filter((_c, i) => (mask >> BigInt(i)) & 1n);
+}
+
+/**
+ * The effective capability list after --cap-add/--cap-drop, docker's rules
+ * (ALL on either side). `available` is what the daemon itself may grant: a
+ * container cannot get a capability its parent lacks.
+ */
+export function effectiveCaps(add: string[], drop: string[], privileged: boolean, available: string[] = ALL_CAPS): string[] {
+  if (privileged) return [...available];
   const a = add.map(normalizeCap);
   const d = drop.map(normalizeCap);
   for (const c of [...a, ...d]) {
     if (c !== 'ALL' && !ALL_CAPS.includes(c)) throw new Error(`invalid capability: ${c}`);
   }
-  let caps = a.includes('ALL') ? [...ALL_CAPS] : [...DEFAULT_CAPS];
+  let caps = a.includes('ALL') ? [...available] : DEFAULT_CAPS.filter((c) => available.includes(c));
   if (d.includes('ALL')) caps = [];
   for (const c of a) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
   if (!a.includes('ALL')) caps = caps.filter((c) => !d.includes(c) || a.includes(c));

@@ -22,6 +22,8 @@ export interface SpecInput {
   privileged: boolean;
   capAdd: string[];
   capDrop: string[];
+  /** Capabilities the daemon holds (its bounding set). */
+  hostCaps: string[];
   noNewPrivileges: boolean;
   seccomp: boolean;
   /** "private" (new), "host", or a netns path to join. */
@@ -58,7 +60,7 @@ function defaultMounts(input: SpecInput): OciMount[] {
 }
 
 export function buildSpec(input: SpecInput): object {
-  const caps = effectiveCaps(input.capAdd, input.capDrop, input.privileged);
+  const caps = effectiveCaps(input.capAdd, input.capDrop, input.privileged, input.hostCaps);
   const namespaces: { type: string; path?: string }[] = [{ type: 'mount' }];
   if (input.pidMode === 'private') namespaces.push({ type: 'pid' });
   if (input.ipcMode === 'private') namespaces.push({ type: 'ipc' });

@@ -16,7 +16,10 @@ export function imageRoutes(router: Router, { engine }: ApiDeps): void {
     const filters = filtersParam(query);
     const keep = imageFilter(images, filters);
     // `all` matters in docker for intermediate build images, which berth does not keep.
-    const list = ((await images.listJson()) as { Id: string }[]).filter((i) => keep(images.store.get(i.Id)));
+    const patterns = (filters.reference ?? []).map(globToRegExp);
+    const list = ((await images.listJson()) as { Id: string; RepoTags: string[] }[]).filter((i) => keep(images.store.get(i.Id)));
+    // With a reference filter docker lists only the names that match it.
+    if (patterns.length) for (const i of list) i.RepoTags = i.RepoTags.filter((t) => matchesReference(patterns, t));
     sendJson(res!, 200, list);
   });
 
@@ -105,11 +108,15 @@ function imageFilter(images: ImageService, filters: Record<string, string[]>): (
   return (rec) => {
     const refs = images.store.refsOf(rec.id);
     if (dangling !== undefined && (refs.tags.length === 0) !== (dangling === 'true' || dangling === '1')) return false;
-    if (patterns.length && !refs.tags.some((t) => patterns.some((p) => p.test(t) || p.test(t.replace(/:[^:/]+$/, ''))))) return false;
+    if (patterns.length && !refs.tags.some((t) => matchesReference(patterns, t))) return false;
     if (before && rec.added >= before) return false;
     if (since && rec.added <= since) return false;
     return true;
   };
+}
+
+function matchesReference(patterns: RegExp[], tag: string): boolean {
+  return patterns.some((p) => p.test(tag) || p.test(tag.replace(/:[^:/]+$/, '')));
 }
 
 function globToRegExp(glob: string): RegExp {

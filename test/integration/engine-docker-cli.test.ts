@@ -1,0 +1,217 @@
+// The engine through the real docker CLI: what a Docker user types.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { TestDaemon } from '../helpers/daemon.ts';
+
+let d: TestDaemon;
+before(async () => {
+  d = await TestDaemon.start();
+});
+after(async () => {
+  await d?.stop();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(fn: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await fn()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('docker run prints output and exits 0', async () => {
+  const r = await d.docker(['run', '--rm', 'busybox', 'echo', 'hi']);
+  assert.equal(r.stdout, 'hi\n');
+  assert.equal(r.code, 0);
+});
+
+test('exit codes propagate: the container code, 127 not found, 126 not executable', async () => {
+  assert.equal((await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'exit 3'])).code, 3);
+  const nf = await d.docker(['run', '--rm', 'busybox', 'no-such-command']);
+  assert.equal(nf.code, 127);
+  assert.match(nf.stderr, /executable file not found/);
+  assert.equal((await d.docker(['run', '--rm', 'busybox', '/etc/passwd'])).code, 126);
+  const missing = await d.docker(['run', '--rm', 'no-such-image']);
+  assert.equal(missing.code, 125);
+});
+
+test('stdin is piped with -i and closed at its end', async () => {
+  const r = await d.docker(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'hi\nthere\n' });
+  assert.equal(r.stdout, 'hi\nthere\n');
+  assert.equal(r.code, 0);
+});
+
+test('stdout and stderr stay apart', async () => {
+  const r = await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
+  assert.equal(r.stdout, 'out\n');
+  assert.equal(r.stderr, 'err\n');
+});
+
+test('detached container: logs -f, exec, ps, stop, rm', async () => {
+  const id = (await d.docker(['run', '-d', '--name', 'ticker', 'busybox', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done'])).stdout.trim();
+  assert.match(id, /^[a-f0-9]{64}$/);
+  await until(async () => (await d.docker(['logs', 'ticker'])).stdout.includes('tick 3'), 'ticks');
+  const ps = await d.docker(['ps', '--format', '{{.Names}} {{.Status}}']);
+  assert.match(ps.stdout, /^ticker Up /m);
+  const ex = await d.docker(['exec', 'ticker', 'sh', '-c', 'echo in-exec; exit 4']);
+  assert.equal(ex.stdout, 'in-exec\n');
+  assert.equal(ex.code, 4);
+  const exIn = await d.docker(['exec', '-i', 'ticker', 'cat'], { input: 'fed\n' });
+  assert.equal(exIn.stdout, 'fed\n');
+  const exMissing = await d.docker(['exec', 'ticker', 'nope']);
+  assert.equal(exMissing.code, 127);
+  // logs -f ends when the container stops
+  const follow = d.docker(['logs', '-f', '--tail', '2', 'ticker'], { timeoutMs: 30_000 });
+  await sleep(300);
+  assert.equal((await d.docker(['stop', '-t', '1', 'ticker'])).code, 0);
+  const f = await follow;
+  assert.equal(f.code, 0);
+  assert.match(f.stdout, /^tick \d+\ntick \d+\n/);
+  const st = await d.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ticker']);
+  assert.equal(st.stdout.trim(), 'exited 137');
+  const filtered = await d.docker(['ps', '-a', '--filter', 'status=exited', '--filter', 'name=tick', '-q']);
+  assert.equal(filtered.stdout.trim(), id.slice(0, 12));
+  assert.equal((await d.docker(['rm', 'ticker'])).code, 0);
+  assert.equal((await d.docker(['inspect', 'ticker'])).code, 1);
+});
+
+test('rm -f kills a running container; rm without -f refuses', async () => {
+  await d.docker(['run', '-d', '--name', 'sleeper', 'busybox', 'sleep', '300']);
+  const refused = await d.docker(['rm', 'sleeper']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /container is running/);
+  assert.equal((await d.docker(['rm', '-f', 'sleeper'])).code, 0);
+  assert.equal((await d.docker(['ps', '-aq', '--filter', 'name=sleeper'])).stdout.trim(), '');
+});
+
+test('Entrypoint, Cmd, Env, WorkingDir, User and hostname follow docker', async () => {
+  const env = await d.docker(['run', '--rm', '-e', 'A=1', '-e', 'B', 'busybox', 'env']);
+  assert.match(env.stdout, /^A=1$/m);
+  assert.match(env.stdout, /^PATH=\/usr\/local\/sbin/m);
+  assert.match(env.stdout, /^HOME=\/root$/m);
+  assert.match(env.stdout, /^HOSTNAME=[a-f0-9]{12}$/m);
+  assert.equal((await d.docker(['run', '--rm', '-w', '/made/here', 'busybox', 'pwd'])).stdout, '/made/here\n');
+  assert.equal((await d.docker(['run', '--rm', '-u', 'www-data', 'busybox', 'id'])).stdout, 'uid=33(www-data) gid=33(www-data) groups=100(users)\n');
+  assert.equal((await d.docker(['run', '--rm', '-u', '1234:5678', 'busybox', 'id', '-u'])).stdout, '1234\n');
+  const badUser = await d.docker(['run', '--rm', '-u', 'nobody-here', 'busybox', 'id']);
+  assert.notEqual(badUser.code, 0);
+  assert.match(badUser.stderr, /unable to find user nobody-here/);
+  assert.equal((await d.docker(['run', '--rm', '--entrypoint', 'echo', 'busybox', 'a', 'b'])).stdout, 'a b\n');
+  assert.equal((await d.docker(['run', '--rm', '--hostname', 'box1', 'busybox', 'hostname'])).stdout, 'box1\n');
+});
+
+test('security defaults: capabilities, masked /proc, seccomp, read-only, privileged', async () => {
+  const caps = await d.docker(['run', '--rm', 'busybox', 'grep', 'CapEff', '/proc/self/status']);
+  assert.equal(caps.stdout.trim(), 'CapEff:\t00000000a80425fb');
+  const dropped = await d.docker(['run', '--rm', '--cap-drop', 'CHOWN', 'busybox', 'chown', 'nobody', '/tmp']);
+  assert.notEqual(dropped.code, 0);
+  assert.equal((await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'wc -c < /proc/timer_list'])).stdout.trim(), '0');
+  assert.notEqual((await d.docker(['run', '--rm', 'busybox', 'sh', '-c', 'echo 1 > /proc/sys/kernel/domainname'])).code, 0);
+  const mount = await d.docker(['run', '--rm', '--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined', 'busybox', 'mount', '-t', 'tmpfs', 't', '/tmp']);
+  assert.equal(mount.code, 0, mount.stderr);
+  assert.notEqual((await d.docker(['run', '--rm', '--cap-add', 'SYS_ADMIN', 'busybox', 'sh', '-c', 'unshare -U true 2>/dev/null; keyctl show 2>/dev/null; exit 0'])).code, 125);
+  assert.notEqual((await d.docker(['run', '--rm', '--read-only', 'busybox', 'touch', '/x'])).code, 0);
+  assert.equal((await d.docker(['run', '--rm', '--read-only', 'busybox', 'touch', '/dev/shm/x'])).code, 0);
+  const priv = await d.docker(['run', '--rm', '--privileged', 'busybox', 'grep', 'CapEff', '/proc/self/status']);
+  // Privileged means every capability the daemon itself holds.
+  const bounding = /CapBnd:\t([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+  assert.equal(priv.stdout.trim(), `CapEff:\t${bounding}`);
+  const nnp = await d.docker(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status']);
+  assert.match(nnp.stdout, /NoNewPrivs:\t1/);
+});
+
+test('--init runs docker-init as PID 1', async () => {
+  const r = await d.docker(['run', '--rm', '--init', 'busybox', 'cat', '/proc/1/cmdline']);
+  assert.match(r.stdout, /^\/sbin\/docker-init\0--\0cat\0/);
+});
+
+test('networking modes of this issue: private (loopback up), none, host', async () => {
+  const priv = await d.docker(['run', '--rm', 'busybox', 'ip', '-o', 'link']);
+  assert.deepEqual(priv.stdout.trim().split('\n').map((l) => l.split(':')[1]!.trim()), ['lo']);
+  assert.match((await d.docker(['run', '--rm', 'busybox', 'ip', '-o', 'addr', 'show', 'lo'])).stdout, /127\.0\.0\.1/);
+  const none = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
+  assert.equal(none.stdout.trim().split('\n').length, 1);
+  const host = await d.docker(['run', '--rm', '--network', 'host', 'busybox', 'ip', '-o', 'link']);
+  assert.ok(host.stdout.trim().split('\n').length > 1);
+});
+
+test('restart policy on-failure:2 restarts twice, then stops', async () => {
+  await d.docker(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'exit 5']);
+  await until(async () => (await d.docker(['inspect', '-f', '{{.RestartCount}} {{.State.Status}}', 'flaky'])).stdout.trim() === '2 exited', 'two restarts');
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', 'flaky'])).stdout.trim(), '5');
+  await d.docker(['rm', '-f', 'flaky']);
+});
+
+test('wait, kill with a signal, rename, top, restart', async () => {
+  // tini passes TERM on to sleep, which (unlike a PID 1 without a handler) dies of it.
+  await d.docker(['run', '-d', '--init', '--name', 'w1', 'busybox', 'sleep', '300']);
+  const top = await d.docker(['top', 'w1']);
+  assert.match(top.stdout, /sleep 300/);
+  assert.equal((await d.docker(['rename', 'w1', 'w2'])).code, 0);
+  const waiting = d.docker(['wait', 'w2']);
+  await d.docker(['kill', '-s', 'TERM', 'w2']);
+  assert.equal((await waiting).stdout.trim(), '143');
+  assert.equal((await d.docker(['restart', 'w2'])).code, 0);
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.Running}}', 'w2'])).stdout.trim(), 'true');
+  await d.docker(['rm', '-f', 'w2']);
+});
+
+test('save | load round-trips with identical image IDs; tag, history, rmi', async () => {
+  const before = (await d.docker(['images', '--no-trunc', '-q', 'busybox'])).stdout.trim();
+  assert.match(before, /^sha256:[a-f0-9]{64}$/);
+  assert.equal((await d.docker(['tag', 'busybox', 'example.com/team/bb:v1'])).code, 0);
+  const saved = await new Promise<Buffer>((resolve, reject) => {
+    import('node:child_process').then(({ spawn }) => {
+      const p = spawn('docker', ['save', 'busybox', 'example.com/team/bb:v1'], { env: d.env });
+      const chunks: Buffer[] = [];
+      p.stdout.on('data', (c: Buffer) => chunks.push(c));
+      p.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`save exited ${code}`))));
+    });
+  });
+  assert.equal((await d.docker(['rmi', 'busybox', 'example.com/team/bb:v1'])).code, 0);
+  assert.equal((await d.docker(['images', '-q'])).stdout.trim(), '');
+  const loaded = await d.docker(['load'], { input: saved });
+  assert.equal(loaded.code, 0, loaded.stderr);
+  assert.match(loaded.stdout, /Loaded image: busybox:latest/);
+  assert.match(loaded.stdout, /Loaded image: example.com\/team\/bb:v1/);
+  assert.equal((await d.docker(['images', '--no-trunc', '-q', 'busybox'])).stdout.trim(), before);
+  const hist = await d.docker(['history', '--no-trunc', '--format', '{{.ID}}', 'busybox']);
+  assert.equal(hist.stdout.trim().split('\n')[0], before);
+  await d.docker(['rmi', 'example.com/team/bb:v1']);
+  assert.equal((await d.docker(['run', '--rm', 'busybox', 'true'])).code, 0);
+});
+
+test('an image in use is refused by rmi unless forced', async () => {
+  await d.docker(['tag', 'busybox', 'inuse:1']);
+  await d.docker(['create', '--name', 'holder', 'inuse:1', 'true']);
+  await d.docker(['rmi', 'busybox']);
+  const refused = await d.docker(['rmi', 'inuse:1']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /must force/);
+  assert.equal((await d.docker(['rmi', '-f', 'inuse:1'])).code, 0);
+  // The container keeps its root filesystem even though its image is gone.
+  assert.equal((await d.docker(['start', '-a', 'holder'])).code, 0);
+  await d.docker(['rm', 'holder']);
+  const r = await d.docker(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { input: await (await import('../helpers/busybox.ts')).busyboxTar() });
+  assert.equal(r.code, 0);
+});
+
+test('events stream and system commands', async () => {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  await d.docker(['run', '--rm', '--name', 'evt', 'busybox', 'true']);
+  const ev = await d.docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'container=evt', '--format', '{{.Action}}']);
+  assert.deepEqual(ev.stdout.trim().split('\n'), ['create', 'start', 'die', 'destroy']);
+  const info = await d.docker(['info', '--format', '{{.Driver}} {{.OSType}}']);
+  assert.match(info.stdout.trim(), /^(overlay2|vfs) linux$/);
+  assert.equal((await d.docker(['version', '--format', '{{.Server.APIVersion}}'])).stdout.trim(), '1.41');
+  const df = await d.docker(['system', 'df']);
+  assert.match(df.stdout, /^Images\s+1\s/m);
+  await d.docker(['create', '--name', 'stale', 'busybox', 'true']);
+  const prune = await d.docker(['container', 'prune', '-f']);
+  assert.match(prune.stdout, /Total reclaimed space/);
+  assert.equal((await d.docker(['ps', '-aq'])).stdout.trim(), '');
+});
