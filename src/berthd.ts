@@ -81,7 +81,6 @@ async function main(): Promise<void> {
   await takeLock(pidfile);
 
   const snapshots = await createSnapshotter(join(dataRoot, 'storage'), values['storage-driver'] as 'overlay2' | 'vfs' | undefined);
-  await snapshots.cleanup();
   const images = new ImageService(join(dataRoot, 'image'), snapshots);
   await images.init();
   const engine = new Engine({

@@ -2,16 +2,12 @@
 // whose socket and state then live under our exec root and data root, so it
 // cannot meet a system containerd. No bridge and no iptables: the containers
 // run with --network none, and the host's firewall is not ours to touch.
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonSpec } from '../lib/daemon.ts';
 
-// dockerd 20.10 writes its libtrust identity here whatever the roots; remove it only if we made it.
-const TRUST_KEY = '/etc/docker/key.json';
-
 export function mobySpec(dir: string): DaemonSpec {
   const socket = join(dir, 'docker.sock');
-  const hadKey = existsSync(TRUST_KEY);
   return {
     cmd: '/usr/sbin/dockerd',
     args: [
@@ -39,8 +35,7 @@ export function mobySpec(dir: string): DaemonSpec {
       }
       writeFileSync(join(dir, 'daemon.json'), '{}\n');
     },
-    cleanup: () => {
-      if (!hadKey) rmSync(TRUST_KEY, { force: true });
-    },
+    // dockerd's trust key and plugin dir, and containerd 1.6's shim sockets, have fixed places.
+    leavesBehind: ['/etc/docker/key.json', '/run/docker/plugins', '/run/docker', '/run/containerd/s', '/run/containerd'],
   };
 }

@@ -3,19 +3,16 @@
 // (no systemd), file events (no journald) and nofile/nproc limits within the
 // hard limits (root here lacks CAP_SYS_RESOURCE, so podman's defaults, which
 // raise them, make runc fail with "error setting rlimits").
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonSpec } from '../lib/daemon.ts';
 import { hardLimit } from '../lib/procfs.ts';
 
-// podman's shared-memory lock segment has a fixed name; remove it only if we made it.
-const SHM_LOCK = '/dev/shm/libpod_lock';
 const PODMAN_NPROC = 32768;
 
 export function podmanSpec(dir: string): DaemonSpec {
   const socket = join(dir, 'podman.sock');
   const conf = join(dir, 'containers.conf');
-  const hadLock = existsSync(SHM_LOCK);
   const limits: Record<string, number> = {
     nofile: hardLimit('Max open files'),
     // podman lowers its own nproc limit to 32768 at start-up, and conmon and runc inherit it.
@@ -25,10 +22,13 @@ export function podmanSpec(dir: string): DaemonSpec {
     cmd: '/usr/bin/podman',
     args: ['--root', join(dir, 'proot'), '--runroot', join(dir, 'prun'), '--storage-driver', 'overlay',
       'system', 'service', '--time=0', `unix://${socket}`],
-    env: { ...process.env, CONTAINERS_CONF: conf },
+    // TMPDIR: the compat image import spools the upload there (default /var/tmp) and may leave it.
+    env: { ...process.env, CONTAINERS_CONF: conf, TMPDIR: join(dir, 'tmp') },
     socket,
     helpers: /^(podman|conmon)$/,
-    prepare: () => writeFileSync(conf, `[containers]
+    prepare: () => {
+      mkdirSync(join(dir, 'tmp'));
+      writeFileSync(conf, `[containers]
 netns = "none"
 default_ulimits = [${['nofile', 'nproc'].map((k) => `"${k}=${limits[k]}:${limits[k]}"`).join(', ')}]
 log_driver = "k8s-file"
@@ -42,9 +42,9 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "${join(dir, 'events.log')}"
 tmp_dir = "${join(dir, 'ptmp')}"
-`),
-    cleanup: () => {
-      if (!hadLock) rmSync(SHM_LOCK, { force: true });
+`);
     },
+    // The shm lock segment, the image blob-info cache and runc's default state root have fixed places.
+    leavesBehind: ['/dev/shm/libpod_lock', '/var/lib/containers/cache/blob-info-cache-v1.boltdb', '/var/lib/containers/cache', '/var/lib/containers', '/run/runc'],
   };
 }

@@ -2,7 +2,7 @@
 // and on stop leaves nothing behind (processes, mounts, files), also when the
 // bench fails half-way. Every peer goes through this same lifecycle.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -23,8 +23,12 @@ export interface DaemonSpec {
   helpers: RegExp;
   /** Writes config files into the root before the daemon starts. */
   prepare?: () => void;
-  /** Removes what the daemon leaves outside its root. */
-  cleanup?: () => void;
+  /**
+   * What the daemon creates outside its root whatever its flags, deepest
+   * first. Those that did not exist before the bench are removed at stop
+   * (directories only when empty, so nothing another user put there goes).
+   */
+  leavesBehind?: string[];
 }
 
 export type SpecFor = (dir: string) => DaemonSpec;
@@ -44,12 +48,14 @@ export class Daemon {
   readonly spec: DaemonSpec;
   readonly cli: DockerCli;
   #child?: ChildProcess;
+  #ownLeftovers: string[];
 
   constructor(name: string, specFor: SpecFor, cliConfigDir: string) {
     this.name = name;
     this.dir = mkdtempSync(join(tmpdir(), `berth-bench-${name}-`));
     this.spec = specFor(this.dir);
     this.cli = new DockerCli(this.spec.socket, cliConfigDir);
+    this.#ownLeftovers = (this.spec.leavesBehind ?? []).filter((p) => !existsSync(p));
   }
 
   get logPath(): string {
@@ -124,7 +130,14 @@ export class Daemon {
       if (r.code !== 0) await run('umount', ['-l', m], { allowFail: true });
     }
     rmSync(this.dir, { recursive: true, force: true });
-    this.spec.cleanup?.();
+    for (const p of this.#ownLeftovers) {
+      try {
+        if (statSync(p).isDirectory()) rmdirSync(p);
+        else rmSync(p);
+      } catch {
+        // gone already, or a directory someone else now uses
+      }
+    }
   }
 
   /** Monitors and shims that outlived their daemon (it was killed), and the containers under them. */

@@ -96,6 +96,8 @@ export class Engine {
       this.containers.set(id, c);
       this.names.set(c.name, id);
     }
+    // Active snapshots are container roots; any other is left over from a crash.
+    await this.snapshots.cleanup([...this.containers.keys()]);
     this.#watchExits();
     for (const c of [...this.containers.values()]) await this.#reconcile(c);
   }
@@ -218,8 +220,8 @@ export class Engine {
     // Reserve the name before any await so two creates cannot both take it.
     this.names.set(finalName, id);
     try {
-      await this.snapshots.prepare(id, record.ImageChain.at(-1) ?? null);
       await mkdir(c.dataDir, { recursive: true, mode: 0o700 });
+      await this.snapshots.prepare(id, record.ImageChain.at(-1) ?? null);
       await c.save();
     } catch (err) {
       this.names.delete(finalName);

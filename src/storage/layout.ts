@@ -4,7 +4,7 @@
 // in its old state or fully in its new one; half-made directories carry the
 // temp prefix and cleanup() deletes them.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, notFound } from '../util/errors.ts';
 import { fsyncDir, sweepTemps, TEMP_PREFIX } from '../util/fs-atomic.ts';
@@ -97,10 +97,15 @@ export class SnapshotDirs {
     await rm(aside, { recursive: true, force: true });
   }
 
-  /** Deletes what crashes left half-made. */
-  async sweep(): Promise<void> {
+  /** Deletes what crashes left half-made, and active snapshots whose owner is gone. */
+  async sweep(keepActive?: string[]): Promise<void> {
     await sweepTemps(this.root);
     await sweepTemps(this.activeRoot);
+    if (!keepActive) return;
+    const keep = new Set(keepActive.map(dirNameOf));
+    for (const name of await readdir(this.activeRoot)) {
+      if (!keep.has(name)) await this.discard(join(this.activeRoot, name));
+    }
   }
 }
 

@@ -110,9 +110,9 @@ export class OverlaySnapshotter implements Snapshotter {
     if (link) await rm(join(this.root, LINK_DIR, link), { force: true });
   }
 
-  async cleanup(): Promise<void> {
+  async cleanup(keepActive?: string[]): Promise<void> {
     await this.init();
-    await this.dirs.sweep();
+    await this.dirs.sweep(keepActive);
     // Links whose snapshot never got committed (or got removed half-way).
     const links = join(this.root, LINK_DIR);
     for (const id of await readdir(links)) {

@@ -26,6 +26,10 @@ export interface Snapshotter {
   usage(keyOrName: string): Promise<number>;
   /** Removes an active or committed snapshot (a committed one must have no children in use: the caller refcounts). */
   remove(keyOrName: string): Promise<void>;
-  /** Deletes what a crash left half-made (prepare/commit in progress); called once at start-up. */
-  cleanup(): Promise<void>;
+  /**
+   * Deletes what a crash left half-made (prepare/commit in progress); called
+   * once at start-up. With `keepActive`, also every active snapshot not named
+   * there (an unpack or a container create that a crash cut short).
+   */
+  cleanup(keepActive?: string[]): Promise<void>;
 }

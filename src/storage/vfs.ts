@@ -84,9 +84,9 @@ export class VfsSnapshotter implements Snapshotter {
     await this.dirs.discard(dir);
   }
 
-  async cleanup(): Promise<void> {
+  async cleanup(keepActive?: string[]): Promise<void> {
     await this.init();
-    await this.dirs.sweep();
+    await this.dirs.sweep(keepActive);
   }
 
   private async trees(key: string): Promise<{ rootfs: string; parentRootfs: string | null }> {

@@ -1,0 +1,97 @@
+// The measurements, identical for every engine: all through the docker CLI,
+// one operation at a time, every container with --network none.
+import type { Daemon } from './daemon.ts';
+import { emptyResult, type EngineResult, type MetricKey, type Plan } from './metrics.ts';
+import { repeat, median } from './stats.ts';
+import { sleep } from './proc.ts';
+
+const IMAGE = 'busybox:latest';
+const NONE = ['--network', 'none'];
+// Every engine keeps the whole log: berthd bounds a container's log at 100 MB by default.
+const LOG_OPTS = ['--log-opt', 'max-size=300m'];
+// 64 characters + newline per line: many lines, so per-line costs of the log format count.
+const LOG_LINE = '0123456789abcdef'.repeat(4);
+// Lets the engine finish what a start set in motion (events, state writes) before memory is read.
+const SETTLE_MS = 3000;
+
+export type Log = (line: string) => void;
+
+export async function measure(d: Daemon, plan: Plan, rootfsTar: Buffer, log: Log): Promise<EngineResult> {
+  const r = emptyResult();
+  const cli = d.cli;
+  const attempt = async (key: MetricKey, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      r.errors[key] = (err as Error).message.split('\n').slice(0, 4).join(' | ');
+      log(`  ${key}: FAILED ${r.errors[key]}`);
+    }
+  };
+  const medianOf = (key: MetricKey, xs: number[]): void => {
+    r.samples[key] = xs.map(Math.round);
+    r.metrics[key] = median(xs);
+    log(`  ${key}: median ${median(xs).toFixed(0)} ms of ${xs.length}`);
+  };
+
+  r.version = await cli.out(['version', '--format', '{{.Server.Version}}']);
+  r.notes.importMs = Math.round((await cli.run(['import', '-c', 'CMD ["sh"]', '-', IMAGE], { input: rootfsTar })).ms);
+
+  await attempt('run', async () => {
+    const once = async (): Promise<number> => (await cli.run(['run', '--rm', ...NONE, IMAGE, 'true'])).ms;
+    await repeat(2, once); // warm caches (image config, binaries) as a user's second run would find them
+    medianOf('run', await repeat(plan.runs, once));
+  });
+
+  const fleet: string[] = [];
+  await attempt('start', async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < plan.fleet; i++) fleet.push(await cli.out(['run', '-d', ...NONE, IMAGE, 'sleep', '3600']));
+    r.metrics.start = performance.now() - t0;
+    log(`  start: ${plan.fleet} in ${(r.metrics.start / 1000).toFixed(1)} s`);
+  });
+  if (fleet.length === plan.fleet) {
+    await attempt('pss', async () => {
+      await sleep(SETTLE_MS);
+      const fp = d.footprint();
+      r.metrics.pss = fp.bytes;
+      r.notes.pssProcesses = fp.processes;
+      log(`  pss: ${(fp.bytes / 2 ** 20).toFixed(1)} MB over ${JSON.stringify(fp.processes)}`);
+    });
+    await attempt('ps', async () => {
+      medianOf('ps', await repeat(plan.runs, async () => (await cli.run(['ps'])).ms));
+    });
+    await attempt('exec', async () => {
+      const once = async (): Promise<number> => (await cli.run(['exec', fleet[0]!, 'true'])).ms;
+      await once();
+      medianOf('exec', await repeat(plan.runs, once));
+    });
+    await attempt('rm', async () => {
+      const t0 = performance.now();
+      while (fleet.length) {
+        await cli.run(['rm', '-f', fleet[0]!]);
+        fleet.shift();
+      }
+      r.metrics.rm = performance.now() - t0;
+      log(`  rm: ${plan.fleet} in ${(r.metrics.rm / 1000).toFixed(1)} s`);
+    });
+  } else {
+    for (const k of ['pss', 'ps', 'exec', 'rm'] as const) r.errors[k] = 'skipped: the fleet did not start';
+  }
+  // Whatever a failure left of the fleet must not weigh on the log measurement.
+  if (fleet.length) await cli.run(['rm', '-f', ...fleet], { allowFail: true });
+
+  await attempt('logs', async () => {
+    const t0 = performance.now();
+    const id = await cli.out(['run', '-d', ...NONE, ...LOG_OPTS, IMAGE, 'sh', '-c', `yes ${LOG_LINE} | head -c ${plan.logBytes}`]);
+    const code = await cli.out(['wait', id], { timeoutMs: 600_000 });
+    r.notes.logWriteMs = Math.round(performance.now() - t0);
+    if (code !== '0') throw new Error(`log writer exited ${code}`);
+    // Untimed read first: checks the log came back whole and warms the page cache for every engine alike.
+    const got = (await cli.run(['logs', id], { stdout: 'count', timeoutMs: 600_000 })).stdoutBytes;
+    r.notes.logBytesRead = got;
+    if (got !== plan.logBytes) log(`  logs: WARNING read ${got} bytes, wrote ${plan.logBytes}`);
+    medianOf('logs', await repeat(plan.logRuns, async () => (await cli.run(['logs', id], { stdout: 'discard', timeoutMs: 600_000 })).ms));
+    await cli.run(['rm', '-f', id]);
+  });
+  return r;
+}
