@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { pack } from 'tar-stream';
+import { collect } from './streams.ts';
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -21,10 +22,5 @@ export function busyboxTar(): Promise<Buffer> {
   p.entry({ name: 'etc/passwd', mode: 0o644, mtime }, 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
   p.entry({ name: 'etc/group', mode: 0o644, mtime }, 'root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nusers:x:100:www-data\nnogroup:x:65534:\n');
   p.finalize();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    p.on('data', (c: Buffer) => chunks.push(c));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    p.on('error', reject);
-  });
+  return collect(p);
 }

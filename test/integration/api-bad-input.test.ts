@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { TestDaemon } from '../helpers/daemon.ts';
+import { collect } from '../helpers/streams.ts';
 
 let d: TestDaemon;
 before(async () => {
@@ -20,11 +21,7 @@ function tarOf(entries: { name: string; type?: 'file' | 'symlink' | 'link' | 'di
   const p = pack();
   for (const e of entries) p.entry({ name: e.name, type: e.type ?? 'file', linkname: e.linkname, mode: 0o644 }, e.body ?? '');
   p.finalize();
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    p.on('data', (c: Buffer) => chunks.push(c));
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-  });
+  return collect(p);
 }
 
 async function assertError(r: { status: number; body: string }, status: number, message: RegExp): Promise<void> {
