@@ -2,16 +2,17 @@
 // (its Docker-compatible service), all driven by the same docker CLI, plus
 // bare runc as the floor. One engine runs at a time, on its own temporary
 // roots, so the others neither compete for the 2 CPUs nor share state.
-// BENCH_QUICK=1 shrinks every count for a smoke run.
+// BENCH_QUICK=1 shrinks every count for a smoke run; BENCH_ENGINES=berth,moby
+// measures only the engines named.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxTar } from '../test/helpers/busybox.ts';
 import { ensurePackages } from './lib/deps.ts';
-import { Daemon, type SpecFor } from './lib/daemon.ts';
+import { Daemon, describeFootprint, type Footprint, type SpecFor } from './lib/daemon.ts';
 import { measure } from './lib/measure.ts';
 import { emptyResult, planFromEnv, type Peer } from './lib/metrics.ts';
-import { machine, summarize, table, writeJson, type BenchResults } from './lib/report.ts';
+import { load1, machine, sourceRevision, summarize, table, writeJson, type BenchResults } from './lib/report.ts';
 import { RuncFloor } from './lib/runc-floor.ts';
 import { median } from './lib/stats.ts';
 import { run } from './lib/proc.ts';
@@ -19,8 +20,13 @@ import { berthSpec } from './engines/berth.ts';
 import { mobySpec } from './engines/moby.ts';
 import { podmanSpec } from './engines/podman.ts';
 
-const ENGINES: Array<[Peer, SpecFor]> = [['berth', berthSpec], ['moby', mobySpec], ['podman', podmanSpec]];
+const ALL_ENGINES: Array<[Peer, SpecFor]> = [['berth', berthSpec], ['moby', mobySpec], ['podman', podmanSpec]];
+const wanted = process.env.BENCH_ENGINES?.split(',').map((s) => s.trim());
+const ENGINES = ALL_ENGINES.filter(([name]) => !wanted || wanted.includes(name));
 const RESULTS = new URL('./results/latest.json', import.meta.url).pathname;
+
+// A 1-minute load average above this on an idle start means another job shares the CPUs.
+const BUSY_LOAD = 0.5;
 
 const log = (line: string): void => console.log(line);
 const errorText = (err: unknown): string => (err as Error).message ?? String(err);
@@ -53,8 +59,12 @@ async function main(): Promise<void> {
     });
   }
 
-  const res: BenchResults = { date: new Date().toISOString(), machine: machine(), plan, engines: {}, runcFloor: {} };
+  const res: BenchResults = {
+    date: new Date().toISOString(), machine: machine(), source: await sourceRevision(), loadAvg: { start: load1() },
+    plan, engines: {}, runcFloor: {},
+  };
   if (plan.quick) log('BENCH_QUICK=1: small counts, a smoke run; figures are not comparable with the targets');
+  if (res.loadAvg.start > BUSY_LOAD) log(`load average ${res.loadAvg.start}: something else is running, figures will be noisy`);
   try {
     for (const [name, specFor] of ENGINES) {
       log(`== ${name}`);
@@ -89,16 +99,16 @@ async function main(): Promise<void> {
     rmSync(cliConfig, { recursive: true, force: true });
   }
   res.durationS = Math.round((performance.now() - t0) / 1000);
+  res.loadAvg.end = load1();
 
-  log(`\nberth bench, ${res.date}, ${res.machine.cpus} CPUs (${res.machine.cpuModel}), ${res.machine.memGiB} GiB, kernel ${res.machine.kernel}`);
+  log(`\nberth bench, ${res.date}, berth ${res.source}, ${res.machine.cpus} CPUs (${res.machine.cpuModel}), ${res.machine.memGiB} GiB, kernel ${res.machine.kernel}, load ${res.loadAvg.start} → ${res.loadAvg.end}`);
   log(`versions: ${ENGINES.map(([n]) => `${n} ${res.engines[n]?.version ?? '?'}`).join(', ')}, ${res.runcFloor.version ?? 'runc ?'}\n`);
   log(table(summarize(res)));
   log('');
   for (const [name] of ENGINES) {
     const e = res.engines[name];
     if (!e) continue;
-    if (e.notes.pssProcesses) log(`${name} PSS summed over: ${Object.entries(e.notes.pssProcesses as Record<string, number>).map(([k, n]) => `${n}× ${k}`).join(', ')}`);
-    if (e.notes.logBytesRead !== undefined && e.notes.logBytesRead !== plan.logBytes) log(`${name} logs returned ${e.notes.logBytesRead} of ${plan.logBytes} bytes`);
+    if (e.notes.pss) log(`${name} PSS: ${describeFootprint(e.notes.pss as Footprint)}`);
     for (const [k, msg] of Object.entries(e.errors)) log(`${name} ${k}: ${msg}`);
   }
   writeJson(RESULTS, res);

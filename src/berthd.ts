@@ -88,7 +88,6 @@ async function main(): Promise<void> {
     runtimePath: values.runtime!,
     conmonPath: values.conmon!,
     initPath: '/usr/bin/tini-static',
-    logSizeMax: 100 * 1024 * 1024,
   }, images, snapshots);
   await engine.checkRuntime();
   await engine.init();

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { alive, run, sleep } from './proc.ts';
-import { mountsUnder, processes, pssBytes, type Proc } from './procfs.ts';
+import { memory, mountsUnder, processes, type Memory, type Proc } from './procfs.ts';
 import { DockerCli } from './docker.ts';
 
 export interface DaemonSpec {
@@ -33,10 +33,19 @@ export interface DaemonSpec {
 
 export type SpecFor = (dir: string) => DaemonSpec;
 
-export interface Footprint {
-  bytes: number;
-  /** process name → how many, so a reader can see what was summed */
-  processes: Record<string, number>;
+export interface Footprint extends Memory {
+  /** per executable: how many processes and their memory, so a reader can see what was summed */
+  processes: Record<string, Memory & { count: number }>;
+}
+
+const MB = (b: number): string => (b / 2 ** 20).toFixed(1);
+
+export function describeFootprint(fp: Footprint): string {
+  const each = Object.entries(fp.processes).map(([exe, m]) => {
+    const per = (b: number): string => (b / m.count / 2 ** 20).toFixed(m.count > 1 ? 2 : 1);
+    return `${m.count}× ${exe} ${per(m.pss)} MB${m.count > 1 ? ' each' : ''}`;
+  });
+  return `${each.join(', ')} (RSS ${MB(fp.rss)} MB, USS ${MB(fp.uss)} MB)`;
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -98,13 +107,18 @@ export class Daemon {
   }
 
   footprint(): Footprint {
-    const fp: Footprint = { bytes: 0, processes: {} };
+    const fp: Footprint = { pss: 0, rss: 0, uss: 0, processes: {} };
     for (const p of this.#ours()) {
       // comm is truncated to 15 bytes and Node renames its own to MainThread: go by the executable.
       const exe = basename(p.cmdline[0] ?? p.comm);
       if (p.pid !== this.pid && !this.spec.helpers.test(exe)) continue;
-      fp.bytes += pssBytes(p.pid);
-      fp.processes[exe] = (fp.processes[exe] ?? 0) + 1;
+      const m = memory(p.pid);
+      const e = (fp.processes[exe] ??= { count: 0, pss: 0, rss: 0, uss: 0 });
+      e.count++;
+      for (const k of ['pss', 'rss', 'uss'] as const) {
+        e[k] += m[k];
+        fp[k] += m[k];
+      }
     }
     return fp;
   }

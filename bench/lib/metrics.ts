@@ -20,7 +20,7 @@ export function planFromEnv(env: NodeJS.ProcessEnv): Plan {
   const quick = env.BENCH_QUICK === '1';
   return quick
     ? { quick, runs: 3, fleet: 10, logBytes: 20_000_000, logRuns: 1 }
-    : { quick, runs: 15, fleet: 100, logBytes: 200_000_000, logRuns: 3 };
+    : { quick, runs: 21, fleet: 100, logBytes: 200_000_000, logRuns: 3 };
 }
 
 export interface MetricDef {

@@ -27,14 +27,25 @@ export function processes(): Proc[] {
   return out;
 }
 
-/** Proportional set size in bytes: shared pages are split among their users, so sums across processes add up. */
-export function pssBytes(pid: number): number {
+export interface Memory {
+  /** proportional set size: each shared page split among the processes mapping it, so sums add up */
+  pss: number;
+  /** resident set size: shared pages counted whole */
+  rss: number;
+  /** unique set size: pages only this process maps, what killing it would free */
+  uss: number;
+}
+
+/** A process's memory in bytes, from /proc/PID/smaps_rollup; zeros if it is gone. */
+export function memory(pid: number): Memory {
+  let text = '';
   try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   } catch {
-    return 0;
+    // exited
   }
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  return { pss: kb('Pss'), rss: kb('Rss'), uss: kb('Private_Clean') + kb('Private_Dirty') };
 }
 
 /** Mount points at or below dir, deepest first (the order they can be unmounted in). */

@@ -1,12 +1,17 @@
 // The results side by side: a table for people, JSON for tools and history.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { run } from './proc.ts';
 import { dirname } from 'node:path';
 import { METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
 
 export interface BenchResults {
   date: string;
   machine: { cpus: number; cpuModel: string; memGiB: number; kernel: string };
+  /** berth's revision; "dirty" when src/ had uncommitted changes, which the figures then include */
+  source: string;
+  /** 1-minute load average before and after: other work on the machine makes every figure noisier */
+  loadAvg: { start: number; end?: number };
   plan: Plan;
   engines: Partial<Record<Peer, EngineResult>>;
   runcFloor: { run?: number; samples?: number[]; version?: string; error?: string };
@@ -29,6 +34,16 @@ export interface SummaryRow {
 
 export function machine(): BenchResults['machine'] {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release() };
+}
+
+export const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;
+
+export async function sourceRevision(): Promise<string> {
+  const root = new URL('../..', import.meta.url).pathname;
+  const head = await run('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { allowFail: true });
+  if (head.code !== 0) return 'unknown';
+  const dirty = (await run('git', ['-C', root, 'status', '--porcelain', '--', 'src', 'bin'], { allowFail: true })).stdout.trim() !== '';
+  return head.stdout.trim() + (dirty ? '-dirty' : '');
 }
 
 export function summarize(res: BenchResults): SummaryRow[] {

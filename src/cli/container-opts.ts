@@ -2,7 +2,7 @@
 // the POST /containers/create body (Config + HostConfig + NetworkingConfig).
 import type { FlagSpec, ParsedFlags } from './flags.ts';
 import { parseGoInt } from './flags.ts';
-import { kvToMap, readKvFiles, validateEnv, validateLabel } from './kvfile.ts';
+import { kvToMap, readKvFiles, resolveEnv, validateEnv, validateLabel } from './kvfile.ts';
 import { parsePorts } from './portspec.ts';
 import { parseDuration } from './timeparse.ts';
 import { ramInBytes } from './units.ts';
@@ -96,7 +96,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   l('dns-search', 'Set custom DNS search domains'),
   s('domainname', 'Container NIS domain name'),
   s('entrypoint', 'Overwrite the default ENTRYPOINT of the image'),
-  l('env', 'Set environment variables', 'e', { validate: (v) => validateEnv(v) }),
+  l('env', 'Set environment variables', 'e', { validate: validateEnv }),
   l('env-file', 'Read in a file of environment variables'),
   l('expose', 'Expose a port or a range of ports'),
   l('group-add', 'Add additional groups to join'),
@@ -291,11 +291,11 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
     return c < 0 ? [t, ''] : [t.slice(0, c), t.slice(c + 1)];
   }));
   const ports = parsePorts(flags.list('publish'), flags.list('expose'));
-  const env = readKvFiles(flags.list('env-file'), flags.list('env'), io.readFile, (k) => io.env[k]);
+  const env = readKvFiles(flags.list('env-file'), flags.list('env').map((e) => resolveEnv(e, io.env)), io.readFile, (k) => io.env[k]);
   const labels = readKvFiles(flags.list('label-file'), flags.list('label'), io.readFile);
   const restart = parseRestartPolicy(flags.string('restart'));
   const autoRemove = flags.bool('rm');
-  if (autoRemove && restart.Name !== '' && restart.Name !== 'no') throw new Error('Conflicting options: --restart and --rm');
+  if (autoRemove && restart.Name !== '' && restart.Name !== 'no') throw new Error('conflicting options: cannot specify both --restart and --rm');
 
   const logDriver = flags.string('log-driver');
   const logOpts = flags.list('log-opt');

@@ -78,7 +78,7 @@ export function imageRows(images: readonly ImageSummary[], showDigests: boolean,
   return rows;
 }
 
-export function imageContext(row: ImageRow, trunc: boolean): object {
+export function imageContext(row: ImageRow, trunc: boolean, now?: number): object {
   const i = row.image;
   const shared = i.SharedSize ?? -1;
   return {
@@ -87,7 +87,7 @@ export function imageContext(row: ImageRow, trunc: boolean): object {
     Repository: () => row.repo,
     Tag: () => row.tag,
     Digest: () => row.digest,
-    CreatedSince: () => timeAgo(i.Created),
+    CreatedSince: () => timeAgo(i.Created, now),
     CreatedAt: () => goTimeString(i.Created),
     Size: () => humanSize(i.Size, 3),
     Containers: () => (i.Containers === undefined || i.Containers === -1 ? 'N/A' : String(i.Containers)),

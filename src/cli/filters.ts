@@ -20,6 +20,7 @@ export function toFilters(args: readonly string[]): Filters {
   return out;
 }
 
-export function filterFlag(usage = 'Filter output based on conditions provided', short: string | undefined = 'f'): FlagSpec {
-  return { name: 'filter', short, kind: 'list', type: 'filter', usage, validate: validateFilter };
+/** --filter, with -f unless the command uses -f for --force (prune). */
+export function filterFlag(usage = 'Filter output based on conditions provided', withShort = true): FlagSpec {
+  return { name: 'filter', short: withShort ? 'f' : undefined, kind: 'list', type: 'filter', usage, validate: validateFilter };
 }

@@ -7,6 +7,28 @@
 // structs use exported (capitalised) field names, maps use anything else.
 const GO_FIELD = /^[A-Z][A-Za-z0-9]*$/;
 
+/**
+ * A nil map or slice of a typed Go struct, which JSON can only send as null:
+ * Go prints it as map[] or [], looks keys up in it without complaint, and
+ * encodes it as null again.
+ */
+export class GoNil {
+  readonly kind: 'map' | 'slice';
+  constructor(kind: 'map' | 'slice') {
+    this.kind = kind;
+  }
+}
+
+const NIL_MAPS = new Set(['Labels', 'Attributes', 'Volumes', 'ExposedPorts', 'PortBindings', 'Networks', 'Options', 'DriverOpts', 'Sysctls', 'Tmpfs', 'StorageOpt', 'Details', 'Annotations', 'Ports']);
+const NIL_SLICES = new Set(['Env', 'Cmd', 'Entrypoint', 'Args', 'Mounts', 'Binds', 'Links', 'CapAdd', 'CapDrop', 'Dns', 'DnsOptions', 'DnsSearch', 'ExtraHosts', 'SecurityOpt', 'RepoTags', 'RepoDigests', 'Layers', 'Aliases', 'VolumesFrom', 'OnBuild', 'Shell', 'Warnings', 'Names', 'Devices', 'Ulimits', 'GroupAdd']);
+
+/** What a JSON null under a well-known daemon field stood for in Go. */
+export function typedNil(field: string): GoNil | null {
+  if (NIL_MAPS.has(field)) return new GoNil('map');
+  if (NIL_SLICES.has(field)) return new GoNil('slice');
+  return null;
+}
+
 export function isMapLike(obj: object): boolean {
   if (obj instanceof Map) return true;
   const keys = Object.keys(obj);
@@ -27,6 +49,7 @@ export function formatValue(v: unknown): string {
   if (typeof v === 'number') return formatNumber(v);
   if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (typeof v === 'function') return formatValue(v.length === 0 ? v() : undefined);
+  if (v instanceof GoNil) return v.kind === 'map' ? 'map[]' : '[]';
   if (Array.isArray(v)) return '[' + v.map(formatElem).join(' ') + ']';
   if (v instanceof Map) return 'map[' + goKeys(v).map((k) => `${k}:${formatElem(v.get(k))}`).join(' ') + ']';
   if (typeof v === 'object') {

@@ -7,8 +7,9 @@ import type { Entry, Group } from './registry.ts';
 
 export const BIN = 'berth';
 
+/** docker wraps flag help one column short of the terminal (80 when there is none). */
 export function helpWidth(stdout: { isTTY?: boolean; columns?: number }): number {
-  return stdout.isTTY && stdout.columns ? stdout.columns : 80;
+  return (stdout.isTTY && stdout.columns ? stdout.columns : 80) - 1;
 }
 
 function table(rows: [string, string][]): string {

@@ -45,14 +45,17 @@ export function readKvFiles(files: readonly string[], overrides: readonly string
   return [...out, ...overrides];
 }
 
-/** opts.ValidateEnv: a bare NAME picks up the caller's value when it has one. */
-export function validateEnv(value: string, env: NodeJS.ProcessEnv = process.env): string {
-  const eq = value.indexOf('=');
-  const key = eq < 0 ? value : value.slice(0, eq);
-  if (key === '') throw new Error(`invalid environment variable: ${value}`);
-  if (eq >= 0) return value;
-  const found = env[key];
-  return found !== undefined ? `${key}=${found}` : value;
+/** opts.ValidateEnv's check, run as each -e value is parsed. */
+export function validateEnv(value: string): string {
+  if (value.startsWith('=') || value === '') throw new Error(`invalid environment variable: ${value}`);
+  return value;
+}
+
+/** A bare -e NAME takes the caller's value when it has one, and stays bare otherwise. */
+export function resolveEnv(value: string, env: NodeJS.ProcessEnv): string {
+  if (value.includes('=')) return value;
+  const found = env[value];
+  return found !== undefined ? `${value}=${found}` : value;
 }
 
 /** opts.ValidateLabel. */

@@ -2,7 +2,7 @@
 // variables, if/else/range/with/break/continue, trim markers, comments, the
 // builtin functions and docker's own (json, join, split, upper, ...). Error
 // texts follow Go's so that scripts matching on them keep working.
-import { formatValue, goKeys, isMapLike, sprint, sprintf, sprintln } from './gofmt.ts';
+import { formatValue, goKeys, GoNil, isMapLike, sprint, sprintf, sprintln, typedNil } from './gofmt.ts';
 
 /** Marks objects that stand for a Go struct with methods (docker's formatter contexts). */
 export const GO_TYPE = Symbol('goType');
@@ -453,6 +453,15 @@ interface Scope {
   value: unknown;
 }
 
+type Located = Arg | Cmd | { pos: number; end: number };
+
+/** Where Go reports a node: chains (.A.B, $x.A) are placed at their second element. */
+function errorPos(node: Located): number {
+  if ('t' in node && node.t === 'field' && node.fields.length > 1) return node.pos + node.fields[0]!.length + 1;
+  if ('t' in node && node.t === 'var' && node.fields.length > 0) return node.pos + node.name.length;
+  return node.pos;
+}
+
 class State {
   out = '';
   vars: Scope[];
@@ -465,11 +474,12 @@ class State {
     this.vars = [{ name: '$', value: data }];
   }
 
-  fail(node: { pos: number; end: number }, msg: string): never {
+  fail(node: Located, msg: string): never {
     const src = this.tmpl.src;
-    const before = src.slice(0, node.pos);
+    const pos = errorPos(node);
+    const before = src.slice(0, pos);
     const nl = before.lastIndexOf('\n');
-    const col = nl < 0 ? node.pos : node.pos - nl - 1;
+    const col = nl < 0 ? pos : pos - nl - 1;
     const line = before.split('\n').length;
     const name = this.tmpl.name;
     throw new ExecError(`template: ${name}:${line}:${col}: executing "${name}" at <${src.slice(node.pos, node.end).trim()}>: ${msg}`);
@@ -513,7 +523,7 @@ class State {
     const decl = n.pipe.decl;
     const v = this.pipeline(dot, { ...n.pipe, decl: [] });
     let entries: [unknown, unknown][];
-    if (v === undefined || v === null) entries = [];
+    if (v === undefined || v === null || v instanceof GoNil) entries = [];
     else if (Array.isArray(v)) entries = v.map((e, i) => [i, e]);
     else if (v instanceof Map) entries = goKeys(v).map((k) => [k, v.get(k)]);
     else if (typeof v === 'number' && Number.isInteger(v)) entries = Array.from({ length: Math.max(v, 0) }, (_, i) => [i, i]);
@@ -633,7 +643,7 @@ class State {
   }
 
   private field(node: Arg, name: string, receiver: unknown, args: unknown[], hasArgs: boolean): unknown {
-    if (receiver === undefined) return undefined;
+    if (receiver === undefined || (receiver instanceof GoNil && receiver.kind === 'map')) return undefined;
     if (receiver === null) this.fail(node, `nil pointer evaluating interface {}.${name}`);
     if (typeof receiver === 'object' && GO_TYPE in receiver) {
       const member = (receiver as Record<string, unknown>)[name];
@@ -653,7 +663,7 @@ class State {
     if (typeof receiver === 'object' && !Array.isArray(receiver)) {
       if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
       const obj = receiver as Record<string, unknown>;
-      if (Object.hasOwn(obj, name)) return obj[name];
+      if (Object.hasOwn(obj, name)) return obj[name] === null ? (typedNil(name) ?? null) : obj[name];
       if (isMapLike(obj)) return undefined;
       return this.fail(node, `map has no entry for key "${name}"`);
     }
@@ -698,7 +708,7 @@ function goTypeOf(v: unknown): string {
 
 /** Go's truth: false, 0, nil and empty strings, slices and maps are false. */
 export function truth(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (v === undefined || v === null || v === false || v === 0 || v === '' || v instanceof GoNil) return false;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Map) return v.size > 0;
   if (typeof v === 'object' && !(GO_TYPE in v) && isMapLike(v)) return Object.keys(v).length > 0;
@@ -759,6 +769,7 @@ function eq(...args: unknown[]): boolean {
 }
 
 function lengthOf(v: unknown): number {
+  if (v instanceof GoNil) return 0;
   if (typeof v === 'string') return Buffer.byteLength(v);
   if (Array.isArray(v)) return v.length;
   if (v instanceof Map) return v.size;
@@ -769,7 +780,8 @@ function lengthOf(v: unknown): number {
 function indexOf(item: unknown, ...keys: unknown[]): unknown {
   let v = item;
   for (const k of keys) {
-    if (v === null || v === undefined) return '';
+    if (v === null || v === undefined || (v instanceof GoNil && v.kind === 'map')) return '';
+    if (v instanceof GoNil) throw new Error(`index out of range: ${String(k)}`);
     if (Array.isArray(v) || typeof v === 'string') {
       if (typeof k !== 'number' || !Number.isInteger(k)) throw new Error(`cannot index slice/array with type ${goTypeOf(k)}`);
       if (k < 0 || k >= v.length) throw new Error(`index out of range: ${k}`);
@@ -839,15 +851,19 @@ function contextFields(ctx: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** The plain JSON value Go would encode; maps get sorted keys. */
-function jsonValue(v: unknown): unknown {
-  if (v === undefined) return null;
+// ES2025's JSON.rawJSON (Node >= 21) lets int64 values beyond 2^53 through unrounded; TypeScript's lib lacks it.
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/** The plain JSON value Go would encode; maps get sorted keys, structs (asStruct) keep theirs. */
+function jsonValue(v: unknown, asStruct = false): unknown {
+  if (v === undefined || v instanceof GoNil) return null;
+  if (typeof v === 'bigint') return rawJSON(String(v));
   if (v === null || typeof v !== 'object') return v;
-  if (GO_JSON in v) return jsonValue((v as { [GO_JSON]: () => unknown })[GO_JSON]());
-  if (Array.isArray(v)) return v.map(jsonValue);
+  if (GO_JSON in v) return jsonValue((v as { [GO_JSON]: () => unknown })[GO_JSON](), true);
+  if (Array.isArray(v)) return v.map((e) => jsonValue(e));
   if (v instanceof Map) v = Object.fromEntries(v);
   const obj = v as Record<string, unknown>;
-  const keys = isMapLike(obj) ? Object.keys(obj).sort() : Object.keys(obj);
+  const keys = isMapLike(obj) && !asStruct ? Object.keys(obj).sort() : Object.keys(obj);
   const out: Record<string, unknown> = {};
   for (const k of keys) if (obj[k] !== undefined) out[k] = jsonValue(obj[k]);
   return out;
@@ -855,7 +871,7 @@ function jsonValue(v: unknown): unknown {
 
 /** encoding/json with SetEscapeHTML(false); formatter contexts keep Go's HTML escaping from their own MarshalJSON. */
 export function goJson(v: unknown): string {
-  if (v && typeof v === 'object' && GO_TYPE in v) {
+  if (v && typeof v === 'object' && GO_TYPE in v && !(GO_JSON in v)) {
     return JSON.stringify(contextFields(v as Record<string, unknown>)).replace(/[<>&]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   }
   return JSON.stringify(jsonValue(v)).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');

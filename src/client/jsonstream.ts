@@ -3,7 +3,10 @@
 // back to back, so objects are cut at their closing brace, not at newlines.
 import type { Readable } from 'node:stream';
 
-export async function* jsonObjects<T = unknown>(stream: Readable): AsyncGenerator<T> {
+/** JSON.parse's reviver with ES2025's source text, which keeps int64 values such as timeNano exact. */
+export type Reviver = (key: string, value: unknown, context: { source?: string }) => unknown;
+
+export async function* jsonObjects<T = unknown>(stream: Readable, reviver?: Reviver): AsyncGenerator<T> {
   let text = '';
   let depth = 0;
   let inString = false;
@@ -24,7 +27,7 @@ export async function* jsonObjects<T = unknown>(stream: Readable): AsyncGenerato
       else if (c === '{' || c === '[') {
         if (depth++ === 0) start = i;
       } else if ((c === '}' || c === ']') && --depth === 0) {
-        yield JSON.parse(text.slice(start, i + 1)) as T;
+        yield JSON.parse(text.slice(start, i + 1), reviver as Parameters<typeof JSON.parse>[1]) as T;
         text = text.slice(i + 1);
         i = -1;
         start = -1;

@@ -127,7 +127,8 @@ export interface EventMessage {
   Actor: { ID: string; Attributes?: Record<string, string> | null };
   scope?: string;
   time: number;
-  timeNano: number;
+  /** Beyond 2^53: a bigint when read with the source-text reviver. */
+  timeNano: number | bigint;
   status?: string;
   id?: string;
   from?: string;

@@ -4,6 +4,7 @@ import type { ContainerDefaults } from '../image/types.ts';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './types.ts';
 import { badRequest } from '../util/errors.ts';
 import { DEFAULT_PATH } from '../runtime/defaults.ts';
+import { parseSize } from '../util/units.ts';
 
 /** The merged Config docker stores (and shows in inspect) for a new container. */
 export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): ContainerConfig {
@@ -87,6 +88,11 @@ export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
   if (host.Memory && host.Memory < 6 * 1024 * 1024) throw badRequest('Minimum memory limit allowed is 6MB');
   if (host.NanoCpus && host.NanoCpus > 0 && host.NanoCpus / 1e9 > 1024) throw badRequest('Range of CPUs is from 0.01 to 1024.00');
   if (cfg.StopTimeout !== undefined && cfg.StopTimeout !== null && (!Number.isInteger(cfg.StopTimeout) || cfg.StopTimeout < -1)) throw badRequest('invalid StopTimeout');
+  const log = host.LogConfig;
+  if (log?.Type && !['json-file', 'k8s-file', 'local'].includes(log.Type)) throw badRequest(`logger: no log driver named '${log.Type}' is registered`);
+  parseSize(log?.Config?.['max-size']);
+  const maxFile = log?.Config?.['max-file'];
+  if (maxFile !== undefined && !/^[1-9]\d*$/.test(maxFile)) throw badRequest(`invalid value for max-file: ${maxFile}`);
   if (cfg.Hostname !== undefined && cfg.Hostname.length > 63) throw badRequest('invalid hostname format: must be at most 63 characters');
 }
 

@@ -23,6 +23,8 @@ import { ApiError, badRequest, conflict, notFound } from '../util/errors.ts';
 import { generateName, randomId } from '../util/ids.ts';
 import { hostRlimits, capRlimits } from '../runtime/rlimits.ts';
 import { cgroupV2, hostCaps } from '../runtime/cgroups.ts';
+import { parseSize } from '../util/units.ts';
+import { DEFAULT_LOG_LIMITS, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -30,8 +32,6 @@ export interface EngineOptions {
   runtimePath: string;
   conmonPath: string;
   initPath: string;
-  /** Default bound on each container's log, in bytes (docker's max-size). */
-  logSizeMax: number;
 }
 
 export interface CreateRequest extends ContainerConfig {
@@ -51,6 +51,7 @@ export class Engine {
   readonly containers = new Map<string, Container>();
   readonly names = new Map<string, string>();
   #exitWatch = new AbortController();
+  #rotation?: NodeJS.Timeout;
   #restartDelays = new Map<string, number>();
 
   constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter) {
@@ -99,6 +100,7 @@ export class Engine {
     // Active snapshots are container roots; any other is left over from a crash.
     await this.snapshots.cleanup([...this.containers.keys()]);
     this.#watchExits();
+    this.#rotation = setInterval(() => void this.#rotateLogs(), 250).unref();
     for (const c of [...this.containers.values()]) await this.#reconcile(c);
   }
 
@@ -144,7 +146,14 @@ export class Engine {
     })().catch((err) => console.error('berthd: exit watcher failed:', err));
   }
 
+  async #rotateLogs(): Promise<void> {
+    for (const c of this.containers.values()) {
+      if (c.running) await rotateIfFull(c.logPath, join(c.bundle, 'ctl'), logLimits(c.record.HostConfig)).catch(() => {});
+    }
+  }
+
   async shutdown(): Promise<void> {
+    clearInterval(this.#rotation);
     this.#exitWatch.abort();
     for (const c of this.containers.values()) clearTimeout(c.restartTimer);
   }
@@ -341,12 +350,12 @@ export class Engine {
         sysctl: host.Sysctls ?? undefined,
       });
       await writeFile(join(c.bundle, 'config.json'), JSON.stringify(spec));
-      const maxSize = parseSize(host.LogConfig?.Config?.['max-size']) ?? this.opts.logSizeMax;
+      const limits = logLimits(host);
       const pid = await this.conmon.create({
         id: c.id,
         bundle: c.bundle,
         logPath: c.logPath,
-        logSizeMax: maxSize,
+        logSizeMax: conmonSizeLimit(limits),
         exitDir: this.exitDir,
         socketDir: join(this.opts.execRoot, 'sockets'),
         pidFile: join(c.runDir, 'pidfile'),
@@ -646,11 +655,8 @@ function parseSecurityOpts(opts: string[]): { noNewPrivileges: boolean; seccomp:
   return { noNewPrivileges, seccomp };
 }
 
-/** "10m", "512k", "1g" or bytes → bytes. */
-export function parseSize(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(v.trim());
-  if (!m) throw badRequest(`invalid size: ${v}`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  return Math.floor(Number(m[1]) * mult);
+function logLimits(host: HostConfig): LogLimits {
+  const cfg = host.LogConfig?.Config ?? {};
+  const maxFile = cfg['max-file'] !== undefined ? Number(cfg['max-file']) : DEFAULT_LOG_LIMITS.maxFile;
+  return { maxSize: parseSize(cfg['max-size']) ?? DEFAULT_LOG_LIMITS.maxSize, maxFile };
 }

@@ -1,6 +1,7 @@
 // Reads a container's log for `logs` and `attach`: optionally the last N
 // records, optionally following new records until the container stops.
-import { open, stat, watch } from 'node:fs/promises';
+import { open, readdir, stat, watch } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { parseLogLines, type LogEntry } from './log-format.ts';
 
 export interface ReadLogOptions {
@@ -20,7 +21,8 @@ export interface ReadLogOptions {
 
 const CHUNK = 1 << 20;
 
-async function tailOffset(path: string, lines: number): Promise<number> {
+/** Where the last `lines` records of a file start, and how many it holds (≤ lines). */
+async function tailOffset(path: string, lines: number): Promise<{ offset: number; count: number }> {
   const fh = await open(path, 'r');
   try {
     const { size } = await fh.stat();
@@ -35,10 +37,10 @@ async function tailOffset(path: string, lines: number): Promise<number> {
         if (buf[i] !== 0x0a) continue;
         // The newline that ends the file does not start a record.
         if (pos + i === size - 1) continue;
-        if (++count === lines) return pos + i + 1;
+        if (++count === lines) return { offset: pos + i + 1, count };
       }
     }
-    return 0;
+    return { offset: 0, count: size > 0 ? count + 1 : 0 };
   } finally {
     await fh.close();
   }
@@ -52,44 +54,93 @@ export async function sizeOf(path: string): Promise<number> {
   }
 }
 
+/** Rotated files of a log, oldest first: log.N … log.1. */
+export async function rotatedFiles(path: string): Promise<string[]> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .map((n) => (n.startsWith(`${base}.`) ? Number(n.slice(base.length + 1)) : NaN))
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => b - a)
+    .map((n) => `${path}.${n}`);
+}
+
+/** The files to read and where to start in the first: everything, or the last `tail` records. */
+async function startPoint(path: string, tail: number | undefined): Promise<{ files: string[]; offset: number }> {
+  const files = [...(await rotatedFiles(path)), path];
+  if (tail === undefined) return { files, offset: 0 };
+  if (tail === 0) return { files: [path], offset: await sizeOf(path) };
+  let wanted = tail;
+  for (let i = files.length - 1; i >= 0; i--) {
+    const { offset, count } = await tailOffset(files[i]!, wanted).catch(() => ({ offset: 0, count: 0 }));
+    if (count >= wanted || i === 0) return { files: files.slice(i), offset };
+    wanted -= count;
+  }
+  return { files, offset: 0 };
+}
+
+type Filter = Pick<ReadLogOptions, 'since' | 'until'>;
+
+/** Reads one file from `offset` to its current end. */
+async function* readFile(path: string, offset: number, f: Filter, buf: Buffer): AsyncGenerator<LogEntry[], number> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return offset;
+  }
+  try {
+    const { size } = await fh.stat();
+    // conmon truncates the log when it reaches its own size limit.
+    if (size < offset) offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - offset), offset);
+      const entries: LogEntry[] = [];
+      const used = parseLogLines(buf.subarray(0, bytesRead), entries);
+      // A record cut off by the end of what is written so far is read again next time
+      // (conmon splits long lines, so a record is far smaller than a chunk).
+      if (used === 0) break;
+      offset += used;
+      const picked = entries.filter((e) => (f.since === undefined || e.ms >= f.since) && (f.until === undefined || e.ms <= f.until));
+      // Entries point into the read buffer, which the next read reuses.
+      if (picked.length) yield picked.map((e) => ({ ...e, data: Buffer.from(e.data) }));
+    }
+    return offset;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function inodeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).ino;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function* readLog(path: string, opts: ReadLogOptions): AsyncGenerator<LogEntry[]> {
-  let offset = opts.offset !== undefined ? opts.offset : opts.tail !== undefined ? (opts.tail === 0 ? await sizeOf(path) : await tailOffset(path, opts.tail).catch(() => 0)) : 0;
-  let rest = Buffer.alloc(0);
   const buf = Buffer.alloc(CHUNK);
+  const start = opts.offset !== undefined ? { files: [path], offset: opts.offset } : await startPoint(path, opts.tail);
+  let offset = start.offset;
+  for (const file of start.files.slice(0, -1)) {
+    yield* readFile(file, offset, opts, buf);
+    offset = 0;
+  }
+  let ino = await inodeOf(path);
   for (;;) {
-    let fh;
-    try {
-      fh = await open(path, 'r');
-    } catch {
-      fh = undefined;
+    const now = await inodeOf(path);
+    if (ino !== undefined && now !== ino) {
+      // Rotated under us: finish the old file (now log.1), then start the new one.
+      if ((await inodeOf(`${path}.1`)) === ino) yield* readFile(`${path}.1`, offset, opts, buf);
+      offset = 0;
     }
-    if (fh) {
-      try {
-        const { size } = await fh.stat();
-        // conmon truncates the log when it reaches its size limit.
-        if (size < offset) {
-          offset = 0;
-          rest = Buffer.alloc(0);
-        }
-        while (offset < size) {
-          const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - offset), offset);
-          if (bytesRead === 0) break;
-          offset += bytesRead;
-          const data = rest.length ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-          const entries: LogEntry[] = [];
-          const used = parseLogLines(data, entries);
-          rest = Buffer.from(data.subarray(used));
-          const picked = entries.filter((e) => (opts.since === undefined || e.ms >= opts.since) && (opts.until === undefined || e.ms <= opts.until));
-          // Entries point into the read buffer, which the next read reuses.
-          if (picked.length) yield picked.map((e) => ({ ...e, data: Buffer.from(e.data) }));
-        }
-      } finally {
-        await fh.close();
-      }
-    }
+    ino = now;
+    offset = yield* readFile(path, offset, opts, buf);
     if (!opts.follow || opts.signal?.aborted) return;
     if (opts.done()) {
-      if (offset >= (await sizeOf(path))) return;
+      if (offset >= (await sizeOf(path)) && (await inodeOf(path)) === ino) return;
       continue;
     }
     await waitForChange(path, opts.stopped, opts.signal);

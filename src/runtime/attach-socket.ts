@@ -8,7 +8,10 @@ import { libc, sysError } from '../util/libc.ts';
 const AF_UNIX = 1;
 const SOCK_SEQPACKET = 5;
 const SOCK_CLOEXEC = 0o2000000;
+const SHUT_WR = 1;
 const SHUT_RDWR = 2;
+/** How long the output side is drained after stdin ends, for conmon to take the EOF. */
+const LINGER_MS = 2000;
 const socketFn = libc.func('int socket(int, int, int)');
 const connectFn = libc.func('int connect(int, const void *, uint32_t)');
 const shutdownFn = libc.func('int shutdown(int, int)');
@@ -30,7 +33,7 @@ export class AttachSocket {
     this.#drain = (async () => {
       const buf = Buffer.alloc(8193);
       try {
-        while (!this.#closed && (await readP(fd, buf, 0, buf.length, null)).bytesRead > 0);
+        while ((await readP(fd, buf, 0, buf.length, null)).bytesRead > 0);
       } catch {
         // shut down or closed under us
       }
@@ -60,10 +63,16 @@ export class AttachSocket {
     }
   }
 
-  /** Closing tells conmon the client is gone, which closes the container's stdin. */
+  /**
+   * Ends stdin: conmon closes the container's stdin when it reads EOF here.
+   * Only the write side is shut at first: closing a unix socket with unread
+   * output in it resets the connection, and conmon would miss the EOF.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    shutdownFn(this.fd, SHUT_WR);
+    await Promise.race([this.#drain, new Promise((r) => setTimeout(r, LINGER_MS).unref())]);
     shutdownFn(this.fd, SHUT_RDWR);
     await this.#drain;
     await new Promise<void>((r) => close(this.fd, () => r()));

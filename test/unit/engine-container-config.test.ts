@@ -248,6 +248,16 @@ test('validateCreate refuses a relative WorkingDir', { todo: "no check; docker: 
   assert.doesNotThrow(() => validateCreate({ WorkingDir: '/abs' }, {}));
 });
 
+test('validateCreate: log drivers', () => {
+  assert.doesNotThrow(() => validateCreate({}, { LogConfig: { Type: 'json-file', Config: { 'max-file': '3' } } }));
+  assert.throws(() => validateCreate({}, { LogConfig: { Type: 'bogus', Config: {} } }), badRequest(/no log driver named 'bogus' is registered/));
+  assert.throws(() => validateCreate({}, { LogConfig: { Type: 'json-file', Config: { 'max-file': 'lots' } } }), badRequest());
+});
+
+test('validateCreate accepts the "none" log driver', { todo: "the driver allow-list lacks 'none', a built-in docker driver (`docker run --log-driver none`)" }, () => {
+  assert.doesNotThrow(() => validateCreate({}, { LogConfig: { Type: 'none', Config: {} } }));
+});
+
 test('validateName accepts docker names and strips a leading slash', () => {
   assert.equal(validateName('web'), 'web');
   assert.equal(validateName('/web'), 'web');

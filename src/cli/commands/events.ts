@@ -6,14 +6,16 @@ import { StatusError } from '../command.ts';
 import type { Command } from '../command.ts';
 import { filterFlag, toFilters } from '../filters.ts';
 import { FORMAT_HELP } from '../format-help.ts';
-import { execute, GO_JSON, parseTemplate } from '../template.ts';
+import { GoNil } from '../gofmt.ts';
+import { execute, GO_JSON, GO_TYPE, parseTemplate } from '../template.ts';
 import type { Template } from '../template.ts';
 import { getTimestamp, rfc3339Local } from '../timeparse.ts';
 
 /** prettyPrintEvent: "<time> <type> <action> <id> (k=v, ...)". */
 export function prettyEvent(e: EventMessage): string {
   let out = '';
-  if (e.timeNano) out += rfc3339Local(Math.floor(e.timeNano / 1e9), e.timeNano % 1e9) + ' ';
+  const ns = BigInt(e.timeNano ?? 0);
+  if (ns) out += rfc3339Local(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)) + ' ';
   else if (e.time) out += rfc3339Local(e.time, 0) + ' ';
   out += `${e.Type} ${e.Action} ${e.Actor?.ID ?? ''}`;
   const attrs = Object.keys(e.Actor?.Attributes ?? {}).sort();
@@ -24,12 +26,13 @@ export function prettyEvent(e: EventMessage): string {
 /** events.Message as templates see it: Go field names, JSON names for {{json}}. */
 export function eventView(e: Partial<EventMessage>): object {
   return {
+    [GO_TYPE]: '*events.Message',
     Status: e.status ?? '',
     ID: e.id ?? '',
     From: e.from ?? '',
     Type: e.Type ?? '',
     Action: e.Action ?? '',
-    Actor: { ID: e.Actor?.ID ?? '', Attributes: e.Actor?.Attributes ?? null },
+    Actor: { [GO_TYPE]: 'events.Actor', ID: e.Actor?.ID ?? '', Attributes: e.Actor?.Attributes ?? new GoNil('map') },
     Scope: e.scope ?? '',
     Time: e.time ?? 0,
     TimeNano: e.timeNano ?? 0,
@@ -74,7 +77,8 @@ export const events: Command = {
       }
     }
     const res = await eventStream(ctx.client, { since: timeOption(flags.string('since')), until: timeOption(flags.string('until')), filters: toFilters(flags.list('filter')) });
-    for await (const e of jsonObjects<EventMessage>(res)) {
+    const exactNanos = (key: string, value: unknown, c: { source?: string }): unknown => (key === 'timeNano' && c.source ? BigInt(c.source) : value);
+    for await (const e of jsonObjects<EventMessage>(res, exactNanos)) {
       ctx.stdout.write(tmpl ? execute(tmpl, eventView(e)) + '\n' : prettyEvent(e));
     }
   },

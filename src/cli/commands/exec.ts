@@ -5,7 +5,7 @@ import { execAttach, execCreate, execInspect, execResize, execStartDetached, ins
 import { StatusError } from '../command.ts';
 import type { Command } from '../command.ts';
 import { monitorTtySize, streamHijacked } from '../hijack.ts';
-import { readKvFiles, validateEnv } from '../kvfile.ts';
+import { readKvFiles, resolveEnv, validateEnv } from '../kvfile.ts';
 
 export const exec: Command = {
   use: '[OPTIONS] CONTAINER COMMAND [ARG...]',
@@ -14,7 +14,7 @@ export const exec: Command = {
   flags: [
     { name: 'detach', short: 'd', kind: 'bool', usage: 'Detached mode: run command in the background' },
     { name: 'detach-keys', kind: 'string', usage: 'Override the key sequence for detaching a container' },
-    { name: 'env', short: 'e', kind: 'list', usage: 'Set environment variables', validate: (v) => validateEnv(v) },
+    { name: 'env', short: 'e', kind: 'list', usage: 'Set environment variables', validate: validateEnv },
     { name: 'env-file', kind: 'list', usage: 'Read in a file of environment variables' },
     { name: 'interactive', short: 'i', kind: 'bool', usage: 'Keep STDIN open even if not attached' },
     { name: 'privileged', kind: 'bool', usage: 'Give extended privileges to the command' },
@@ -25,7 +25,7 @@ export const exec: Command = {
   async run(ctx, flags, [name = '', ...cmd]) {
     const detach = flags.bool('detach');
     const tty = flags.bool('tty');
-    const env = readKvFiles(flags.list('env-file'), flags.list('env'), (f) => readFileSync(f, 'utf8'), (k) => ctx.env[k]);
+    const env = readKvFiles(flags.list('env-file'), flags.list('env').map((e) => resolveEnv(e, ctx.env)), (f) => readFileSync(f, 'utf8'), (k) => ctx.env[k]);
     const attachStdin = !detach && flags.bool('interactive');
     // Inspect first so that "no such container" wins over other complaints.
     await inspectContainer(ctx.client, name);

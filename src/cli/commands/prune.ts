@@ -71,7 +71,7 @@ async function prune(ctx: Context, force: boolean, warning: string, pruners: Pru
 export const containerPrune: Command = {
   use: '[OPTIONS]',
   args: { max: 0 },
-  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', undefined), FORCE],
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), FORCE],
   run: (ctx, flags) =>
     prune(ctx, flags.bool('force'), 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?', [containersPruner], false, toFilters(flags.list('filter'))),
 };
@@ -79,7 +79,7 @@ export const containerPrune: Command = {
 export const imagePrune: Command = {
   use: '[OPTIONS]',
   args: { max: 0 },
-  flags: [{ name: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused images, not just dangling ones' }, filterFlag('Provide filter values (e.g. "until=<timestamp>")', undefined), FORCE],
+  flags: [{ name: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused images, not just dangling ones' }, filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), FORCE],
   run(ctx, flags) {
     const all = flags.bool('all');
     const warning = all
@@ -99,7 +99,7 @@ export const systemPrune: Command = {
   args: { max: 0 },
   flags: [
     { name: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused images not just dangling ones' },
-    filterFlag('Provide filter values (e.g. "label=<key>=<value>")', undefined),
+    filterFlag('Provide filter values (e.g. "label=<key>=<value>")', false),
     FORCE,
     { name: 'volumes', kind: 'bool', usage: 'Prune anonymous volumes' },
   ],

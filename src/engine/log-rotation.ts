@@ -1,0 +1,35 @@
+// Bounded logs: when a container's log reaches max-size it becomes log.1
+// (log.1 becomes log.2, …, up to max-file files) and conmon is told through
+// its control FIFO to reopen the log. Unbounded logs filling disks is the
+// complaint this answers, so a bound is on by default.
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+
+export interface LogLimits {
+  maxSize: number;
+  maxFile: number;
+}
+
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxSize: 20 * 1024 * 1024, maxFile: 5 };
+
+/** conmon's own limit truncates; with rotation it is only a backstop for bursts between checks. */
+export function conmonSizeLimit(l: LogLimits): number {
+  return l.maxFile > 1 ? l.maxSize * 2 : l.maxSize;
+}
+
+/** Rotates `path` if it has reached the limit; returns whether it did. */
+export async function rotateIfFull(path: string, ctlFifo: string, l: LogLimits): Promise<boolean> {
+  if (l.maxFile <= 1) return false;
+  const size = await stat(path).then((s) => s.size, () => 0);
+  if (size < l.maxSize) return false;
+  await rm(`${path}.${l.maxFile - 1}`, { force: true });
+  for (let i = l.maxFile - 2; i >= 1; i--) await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => {});
+  await rename(path, `${path}.1`);
+  // Message type 2 asks conmon to reopen its log files.
+  const fh = await open(ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
+  if (fh) {
+    await fh.write('2 0 0\n').catch(() => {});
+    await fh.close();
+  }
+  return true;
+}
