@@ -7,9 +7,9 @@ import { sleep } from './proc.ts';
 
 const IMAGE = 'busybox:latest';
 const NONE = ['--network', 'none'];
-// Every engine must keep the whole log (berthd bounds one at 100 MB by default).
-// The bound applies to the file on disk, and the formats add a timestamp and
-// stream per line (json-file about 70 bytes, k8s-file about 40), so 200 MB
+// Every engine must keep the whole log, and each bounds one by default. The
+// bound applies to the file on disk, and the formats add a timestamp and
+// stream to each line (json-file about 70 bytes, k8s-file about 40), so 200 MB
 // written is 300-350 MB stored: max-size=300m would rotate away the start.
 const LOG_OPTS = ['--log-opt', 'max-size=1g'];
 // 99 characters + newline: a typical log line, so per-line costs of the log format count.

@@ -1,8 +1,8 @@
 // The results side by side: a table for people, JSON for tools and history.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { run } from './proc.ts';
 import { dirname } from 'node:path';
+import { run } from './proc.ts';
 import { METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
 
 export interface BenchResults {
@@ -21,14 +21,14 @@ export interface BenchResults {
 export interface SummaryRow {
   key: string;
   label: string;
-  unit: string;
+  unit: MetricDef['unit'];
   berth?: number;
   moby?: number;
   podman?: number;
   runc?: number;
   berthOverMoby?: number;
   berthOverPodman?: number;
-  target: string;
+  target: { peer: Exclude<Peer, 'berth'>; ratio: number };
   verdict: 'PASS' | 'MISS' | 'n/a';
 }
 
@@ -65,25 +65,33 @@ export function summarize(res: BenchResults): SummaryRow[] {
       runc: m.floor ? res.runcFloor.run : undefined,
       berthOverMoby: ratio('moby'),
       berthOverPodman: ratio('podman'),
-      target: `≤ ${m.target.ratio}× ${m.target.peer}`,
+      target: m.target,
       verdict: targetRatio === undefined ? 'n/a' : targetRatio <= m.target.ratio ? 'PASS' : 'MISS',
     };
   });
 }
 
-function fmt(x: number | undefined, unit: MetricDef['unit'] | string): string {
+function fmt(x: number | undefined, unit: MetricDef['unit']): string {
   if (x === undefined) return '—';
   if (unit === 'ms') return `${x.toFixed(0)} ms`;
   if (unit === 's') return `${(x / 1000).toFixed(2)} s`;
   return `${(x / 2 ** 20).toFixed(1)} MB`;
 }
 
-const fmtRatio = (x: number | undefined): string => (x === undefined ? '—' : `${x.toFixed(2)}×`);
+/** Two decimals, or three where two would round a MISS onto its target (0.7504 → "0.750×", not "0.75×"). */
+function fmtRatio(x: number | undefined, target: number): string {
+  if (x === undefined) return '—';
+  const two = x.toFixed(2);
+  return `${Number(two) === target && x !== target ? x.toFixed(3) : two}×`;
+}
 
 export function table(rows: SummaryRow[]): string {
   const head = ['metric', 'berth', 'moby', 'podman', 'runc floor', 'berth/moby', 'berth/podman', 'target', ''];
-  const body = rows.map((r) => [r.label, fmt(r.berth, r.unit), fmt(r.moby, r.unit), fmt(r.podman, r.unit), fmt(r.runc, r.unit),
-    fmtRatio(r.berthOverMoby), fmtRatio(r.berthOverPodman), r.target, r.verdict]);
+  const body = rows.map((r) => {
+    const ratioFor = (peer: Peer, x: number | undefined): string => fmtRatio(x, r.target.peer === peer ? r.target.ratio : NaN);
+    return [r.label, fmt(r.berth, r.unit), fmt(r.moby, r.unit), fmt(r.podman, r.unit), fmt(r.runc, r.unit),
+      ratioFor('moby', r.berthOverMoby), ratioFor('podman', r.berthOverPodman), `≤ ${r.target.ratio}× ${r.target.peer}`, r.verdict];
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   // Numbers right-aligned so magnitudes line up; names left-aligned.
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i >= 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();

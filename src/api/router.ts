@@ -131,7 +131,7 @@ export async function readJsonBody<T>(req: IncomingMessage, fallback: T, head?: 
 
 export function boolParam(q: URLSearchParams, name: string): boolean {
   const v = q.get(name);
-  return v !== null && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+  return v !== null && !['', '0', 'no', 'false', 'none'].includes(v.trim().toLowerCase());
 }
 
 export function intParam(q: URLSearchParams, name: string): number | undefined {

@@ -22,7 +22,8 @@ export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): Con
     out.Entrypoint = ep == null ? image.Entrypoint ?? null : null;
     out.Cmd = cmd ?? image.Cmd ?? null;
   }
-  out.Env = mergeEnv(image.Env ?? [], req.Env ?? []);
+  const reqKeys = new Set((req.Env ?? []).map(envKey));
+  out.Env = [...(req.Env ?? []), ...(image.Env ?? []).filter((e) => !reqKeys.has(envKey(e)))];
   out.WorkingDir = req.WorkingDir || image.WorkingDir || '';
   out.User = req.User || image.User || '';
   out.Labels = { ...(image.Labels ?? {}), ...(req.Labels ?? {}) };
@@ -34,6 +35,11 @@ export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): Con
   if (out.ExposedPorts === undefined) delete out.ExposedPorts;
   if (out.StopSignal === undefined) delete out.StopSignal;
   return out;
+}
+
+function envKey(e: string): string {
+  const i = e.indexOf('=');
+  return i < 0 ? e : e.slice(0, i);
 }
 
 export function mergeEnv(base: string[], over: string[]): string[] {
@@ -58,10 +64,18 @@ export function commandOf(cfg: ContainerConfig): string[] {
 
 /** The runtime environment: PATH default and HOSTNAME, as docker adds them. */
 export function processEnv(cfg: ContainerConfig, hostname: string, home: string): string[] {
-  let env = cfg.Env ?? [];
-  if (!env.some((e) => e.startsWith('PATH='))) env = [`PATH=${DEFAULT_PATH}`, ...env];
-  env = mergeEnv([`HOSTNAME=${hostname}`], env);
-  if (!env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${home}`];
+  const base = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, ...(cfg.Tty ? ['TERM=xterm'] : [])];
+  // docker's ReplaceOrAppendEnvValues: the container's values replace defaults in place.
+  const env = [...base];
+  for (const e of cfg.Env ?? []) {
+    const i = env.findIndex((x) => envKey(x) === envKey(e));
+    // A bare "KEY" unsets it.
+    if (!e.includes('=')) {
+      if (i >= 0) env.splice(i, 1);
+    } else if (i >= 0) env[i] = e;
+    else env.push(e);
+  }
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${home}`);
   return env;
 }
 
@@ -79,7 +93,7 @@ export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
     if (!RESTART_NAMES.has(rp.Name)) throw badRequest(`invalid restart policy '${rp.Name}'`);
     const n = rp.MaximumRetryCount ?? 0;
     if (!Number.isInteger(n) || n < 0) throw badRequest('invalid restart policy: maximum retry count cannot be negative');
-    if (n > 0 && rp.Name !== 'on-failure') throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    if (n > 0 && rp.Name !== 'on-failure' && rp.Name !== '') throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
     if (host.AutoRemove && rp.Name !== '' && rp.Name !== 'no') throw badRequest(`can't create 'AutoRemove' container with restart policy`);
   }
   for (const [name, v] of [['Memory', host.Memory], ['NanoCpus', host.NanoCpus], ['CpuShares', host.CpuShares], ['ShmSize', host.ShmSize]] as const) {
@@ -88,6 +102,7 @@ export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
   if (host.Memory && host.Memory < 6 * 1024 * 1024) throw badRequest('Minimum memory limit allowed is 6MB');
   if (host.NanoCpus && host.NanoCpus > 0 && host.NanoCpus / 1e9 > 1024) throw badRequest('Range of CPUs is from 0.01 to 1024.00');
   if (cfg.StopTimeout !== undefined && cfg.StopTimeout !== null && (!Number.isInteger(cfg.StopTimeout) || cfg.StopTimeout < -1)) throw badRequest('invalid StopTimeout');
+  if (cfg.WorkingDir && !cfg.WorkingDir.startsWith('/')) throw badRequest(`the working directory '${cfg.WorkingDir}' is invalid, it needs to be an absolute path`);
   const log = host.LogConfig;
   if (log?.Type && !['json-file', 'k8s-file', 'local'].includes(log.Type)) throw badRequest(`logger: no log driver named '${log.Type}' is registered`);
   parseSize(log?.Config?.['max-size']);

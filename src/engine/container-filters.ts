@@ -1,6 +1,6 @@
 // `docker ps --filter`: which containers a filter set keeps. Pure.
 import type { ContainerRecord } from './types.ts';
-import { badRequest } from '../util/errors.ts';
+import { badRequest, notFound } from '../util/errors.ts';
 
 const KNOWN = new Set(['status', 'name', 'label', 'id', 'ancestor', 'exited', 'before', 'since', 'network', 'health', 'volume', 'publish', 'expose', 'isolation', 'is-task']);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
@@ -23,16 +23,27 @@ export function containerFilter(filters: Record<string, string[]>, ctx: FilterCo
   for (const k of Object.keys(filters)) if (!KNOWN.has(k)) throw badRequest(`invalid filter '${k}'`);
   for (const s of filters.status ?? []) if (!STATUSES.has(s)) throw badRequest(`invalid filter 'status=${s}'`);
   for (const e of filters.exited ?? []) if (!/^-?\d+$/.test(e)) throw badRequest(`invalid filter 'exited=${e}'`);
+  for (const h of filters.health ?? []) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
+  // Patterns that do not compile match nothing, as in docker.
+  const names = (filters.name ?? []).flatMap((n) => {
+    try {
+      return [new RegExp(n)];
+    } catch {
+      return [];
+    }
+  });
   const ancestors = (filters.ancestor ?? []).map((a) => ctx.ancestorIds(a));
   const before = filters.before?.[0] !== undefined ? ctx.createdOf(filters.before[0]) : undefined;
   const since = filters.since?.[0] !== undefined ? ctx.createdOf(filters.since[0]) : undefined;
-  if (filters.before?.length && !before) throw badRequest(`No such container: ${filters.before[0]}`);
-  if (filters.since?.length && !since) throw badRequest(`No such container: ${filters.since[0]}`);
+  if (filters.before?.length && !before) throw notFound(`No such container: ${filters.before[0]}`);
+  if (filters.since?.length && !since) throw notFound(`No such container: ${filters.since[0]}`);
   return (r) => {
     const status = r.Removing ? 'removing' : r.State.Status;
     const name = r.Name.replace(/^\//, '');
     if (filters.status?.length && !filters.status.includes(status)) return false;
-    if (filters.name?.length && !filters.name.some((n) => new RegExp(n.replace(/^\//, '')).test(name))) return false;
+    if (filters.name?.length && !names.some((re) => re.test(r.Name) || re.test(name))) return false;
+    // No container has a healthcheck yet, so each is "none".
+    if (filters.health?.length && !filters.health.includes('none')) return false;
     if (filters.id?.length && !filters.id.some((i) => r.Id.startsWith(i))) return false;
     if (filters.label?.length && !filters.label.every((l) => labelMatches(r.Config.Labels, l))) return false;
     if (filters.exited?.length && (status !== 'exited' || !filters.exited.includes(String(r.State.ExitCode)))) return false;

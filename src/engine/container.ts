@@ -22,6 +22,8 @@ export class Container {
   #markStopped: () => void = () => {};
   restartTimer?: NodeJS.Timeout;
   execIds = new Set<string>();
+  /** Whether runc state or a rootfs mount may still exist (avoids a second `runc delete`). */
+  needsTeardown = false;
 
   constructor(record: ContainerRecord, dataDir: string, runDir: string) {
     this.record = record;

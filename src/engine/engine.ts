@@ -94,14 +94,39 @@ export class Engine {
         continue;
       }
       const c = new Container(record, join(dir, id), join(this.opts.execRoot, 'containers', id));
+      // A crash may have come between a start and its teardown.
+      c.needsTeardown = record.State.Running || record.State.Restarting || !!record.Removing;
       this.containers.set(id, c);
       this.names.set(c.name, id);
     }
     // Active snapshots are container roots; any other is left over from a crash.
     await this.snapshots.cleanup([...this.containers.keys()]);
+    await this.#sweepRuntime();
     this.#watchExits();
     this.#rotation = setInterval(() => void this.#rotateLogs(), 250).unref();
     for (const c of [...this.containers.values()]) await this.#reconcile(c);
+  }
+
+  /**
+   * A crash mid-start can leave a runc container and a rootfs mount behind a
+   * record that still says "created"; a crash mid-remove, one with no record.
+   * Those are torn down here, before the records are reconciled.
+   */
+  async #sweepRuntime(): Promise<void> {
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+    const mounted = new Set(mounts.split('\n').map((l) => l.split(' ')[4]).filter(Boolean));
+    const inRunc = new Set((await this.runc.list().catch(() => [])).map((s) => s.id));
+    for (const id of inRunc) {
+      if (!this.containers.has(id)) await this.runc.delete(id).catch(() => {});
+    }
+    for (const c of this.containers.values()) {
+      if (inRunc.has(c.id) || mounted.has(c.rootfs)) c.needsTeardown = true;
+      const active = c.record.State.Running || c.record.State.Restarting;
+      if (!active && c.needsTeardown) {
+        await this.#teardown(c);
+        await rm(join(this.exitDir, c.id), { force: true });
+      }
+    }
   }
 
   /** Brings one loaded record in line with reality (conmon, runc, exit files). */
@@ -284,6 +309,7 @@ export class Engine {
     await mkdir(c.rootfs, { recursive: true });
     await rm(join(this.exitDir, c.id), { force: true });
     let created = false;
+    c.needsTeardown = true;
     try {
       await this.snapshots.mount(c.id, c.rootfs);
       const passwd = await readInRoot(c.rootfs, '/etc/passwd');
@@ -450,8 +476,10 @@ export class Engine {
 
   /** Releases what a running container held: the runc state and the rootfs mount. */
   async #teardown(c: Container): Promise<void> {
+    if (!c.needsTeardown) return;
     await this.runc.delete(c.id).catch(() => {});
     await this.snapshots.unmount(c.rootfs).catch(() => {});
+    c.needsTeardown = false;
   }
 
   #setExited(c: Container, code: number, error: string): void {

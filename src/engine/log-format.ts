@@ -42,7 +42,12 @@ export function parseLogLines(buf: Buffer, out: LogEntry[]): number {
 
 /** "2026-11-25T07:35:02.663242949+00:00" → "2026-11-25T07:35:02.663242949Z". */
 export function dockerTime(stamp: string): string {
-  return stamp.endsWith('+00:00') ? stamp.slice(0, -6) + 'Z' : new Date(Date.parse(stamp)).toISOString();
+  if (stamp.endsWith('+00:00')) return stamp.slice(0, -6) + 'Z';
+  const m = /^(.*?)(\.\d+)?([+-]\d\d:\d\d|Z)$/.exec(stamp);
+  if (!m) return stamp;
+  // Shift by the offset in whole seconds through Date, then put the fraction back.
+  const utc = new Date(Date.parse(`${m[1]}${m[3]}`)).toISOString().slice(0, 19);
+  return `${utc}${m[2] ?? ''}Z`;
 }
 
 /** Docker's `since`/`until` values: unix seconds with optional fraction. */

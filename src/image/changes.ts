@@ -2,12 +2,39 @@
 // touch the image config. The builder's full parser covers the rest of the
 // language; these few need no build context.
 import type { ContainerDefaults } from './types.ts';
+import { posix } from 'node:path';
 import { badRequest } from '../util/errors.ts';
+import { parseSignal } from '../engine/signals.ts';
 
+/** Shell-like words: quotes may open and close inside a word (A="x y"), backslash escapes. */
 function words(s: string): string[] {
   const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(s); m; m = re.exec(s)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]!));
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (quote) {
+      if (ch === quote) quote = null;
+      else if (ch === '\\' && quote === '"' && i + 1 < s.length) cur += s[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < s.length) {
+      cur += s[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw badRequest(`unterminated quote in: ${s}`);
+  if (inWord) out.push(cur);
   return out;
 }
 
@@ -27,12 +54,27 @@ function jsonOrShell(arg: string, shell: string[]): string[] {
 function keyValues(arg: string, what: string): [string, string][] {
   const parts = words(arg);
   if (parts.length === 0) throw badRequest(`${what} requires at least one argument`);
-  if (!parts[0]!.includes('=')) return [[parts[0]!, arg.trim().slice(arg.trim().indexOf(parts[0]!) + parts[0]!.length).trim()]];
+  if (!parts[0]!.includes('=')) {
+    // The legacy "KEY value" form: everything after the first word is the value.
+    if (parts.length < 2) throw badRequest(`${what} must have two arguments`);
+    return [[parts[0]!, parts.slice(1).join(' ')]];
+  }
   return parts.map((p) => {
     const i = p.indexOf('=');
     if (i <= 0) throw badRequest(`${what} names can not be blank`);
     return [p.slice(0, i), p.slice(i + 1)];
   });
+}
+
+/** "80", "80/udp", "8000-8002/tcp" → the exposed-port keys docker stores. */
+function expandPorts(spec: string): string[] {
+  const [range = '', proto = 'tcp'] = spec.split('/');
+  const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+  if (!m) throw badRequest(`invalid port: ${spec}`);
+  const start = Number(m[1]);
+  const end = m[2] === undefined ? start : Number(m[2]);
+  if (end < start || end > 65535) throw badRequest(`invalid port range: ${spec}`);
+  return Array.from({ length: end - start + 1 }, (_v, i) => `${start + i}/${proto}`);
 }
 
 /** Applies changes such as `CMD ["sh"]`, `ENV A=1`, `EXPOSE 80` to a copy of `cfg`. */
@@ -62,19 +104,20 @@ export function applyChanges(cfg: ContainerDefaults, changes: string[]): Contain
         break;
       case 'EXPOSE':
         out.ExposedPorts = { ...(out.ExposedPorts ?? {}) };
-        for (const p of words(arg)) out.ExposedPorts[p.includes('/') ? p : `${p}/tcp`] = {};
+        for (const p of words(arg)) for (const port of expandPorts(p)) out.ExposedPorts[port] = {};
         break;
       case 'VOLUME':
         out.Volumes = { ...(out.Volumes ?? {}) };
-        for (const v of jsonOrShell(arg, []).flatMap((x) => words(x))) out.Volumes[v] = {};
+        for (const v of arg.trim().startsWith('[') ? jsonOrShell(arg, []) : words(arg)) out.Volumes[v] = {};
         break;
       case 'USER':
         out.User = arg.trim();
         break;
       case 'WORKDIR':
-        out.WorkingDir = arg.trim();
+        out.WorkingDir = posix.resolve(out.WorkingDir || '/', arg.trim());
         break;
       case 'STOPSIGNAL':
+        parseSignal(arg.trim());
         out.StopSignal = arg.trim();
         break;
       case 'ONBUILD':

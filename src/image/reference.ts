@@ -39,6 +39,10 @@ export function parseReference(input: string): Reference {
       path = rest.slice(slash + 1);
     }
   }
+  if (domain && !/^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/.test(domain)) {
+    throw new Error(`invalid reference format: ${input}`);
+  }
+  if (/^[a-f0-9]{64}$/.test(path)) throw new Error(`invalid repository name (${path}), cannot specify 64-byte hexadecimal strings`);
   if (!NAME_RE.test(path) || rest.length > 255) {
     if (/[A-Z]/.test(rest)) throw new Error(`invalid reference format: repository name (${rest}) must be lowercase`);
     throw new Error(`invalid reference format: ${input}`);

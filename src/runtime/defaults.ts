@@ -62,6 +62,6 @@ export function effectiveCaps(add: string[], drop: string[], privileged: boolean
   let caps = a.includes('ALL') ? [...available] : DEFAULT_CAPS.filter((c) => available.includes(c));
   if (d.includes('ALL')) caps = [];
   for (const c of a) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
-  if (!a.includes('ALL')) caps = caps.filter((c) => !d.includes(c) || a.includes(c));
+  caps = caps.filter((c) => !d.includes(c) || (a.includes(c) && !a.includes('ALL')));
   return caps;
 }

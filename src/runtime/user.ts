@@ -47,7 +47,7 @@ export function resolveUser(spec: string, passwdText: string, groupText: string,
       gid = g.gid;
     }
   }
-  const additional = groupPart === undefined && u.name ? groups.filter((g) => g.members.includes(u.name) && g.gid !== gid).map((g) => g.gid) : [];
+  const additional = !groupPart && u.name ? groups.filter((g) => g.members.includes(u.name) && g.gid !== gid).map((g) => g.gid) : [];
   for (const eg of extraGroups) {
     const g = isNum(eg) ? Number(eg) : groups.find((x) => x.name === eg)?.gid;
     if (g === undefined) throw new Error(`unable to find group ${eg}: no matching entries in group file`);

@@ -42,7 +42,7 @@ test('parseSignal: unknown names and signal 0 are a 400 "Invalid signal"', () =>
   assert.throws(() => parseSignal('SIG'), badRequest(/Invalid signal/));
 });
 
-test('parseSignal: real-time signals (systemd images use STOPSIGNAL SIGRTMIN+3)', { todo: "signals.ts only knows os.constants.signals, which has no SIGRTMIN/SIGRTMAX; moby's SignalMap has RTMIN=34 … RTMIN+15, RTMAX-14 … RTMAX=64" }, () => {
+test('parseSignal: real-time signals (systemd images use STOPSIGNAL SIGRTMIN+3)', () => {
   assert.equal(parseSignal('SIGRTMIN'), 34);
   assert.equal(parseSignal('SIGRTMIN+3'), 37);
   assert.equal(parseSignal('RTMIN+3'), 37);

@@ -141,7 +141,7 @@ test('an unknown extra group name is refused', () => {
   assert.throws(() => resolveUser('alice', passwd, group, ['nosuch']), /unable to find group nosuch/);
 });
 
-test('"name:" (empty group) is the implicit form and keeps supplementary groups', { todo: "resolveUser treats an empty group part as explicit; runc's GetExecUser only drops Sgids when groupArg != \"\"" }, () => {
+test('"name:" (empty group) is the implicit form and keeps supplementary groups', () => {
   const u = resolveUser('alice:', passwd, group);
   assert.equal(u.gid, 1000);
   assert.deepEqual(extra(u), [10, 29, 999]);
