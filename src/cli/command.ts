@@ -41,13 +41,6 @@ export class StatusError extends Error {
   }
 }
 
-/** A usage error detected after flag parsing ("conflicting options", bad values). */
-export class UsageError extends StatusError {
-  constructor(message: string) {
-    super(125, message);
-  }
-}
-
 /** How docker prints an error: daemon errors get their "Error response from daemon:" prefix. */
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) return `Error response from daemon: ${err.message}`;
@@ -57,8 +50,4 @@ export function describeError(err: unknown): string {
 /** Several per-item failures become one error, one line each (errors.Join). */
 export function joinErrors(errors: unknown[]): Error | null {
   return errors.length ? new Error(errors.map(describeError).join('\n')) : null;
-}
-
-export function writeLine(stream: Writable, line: string): void {
-  stream.write(line + '\n');
 }

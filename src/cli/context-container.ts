@@ -34,7 +34,7 @@ export function truncateId(id: string): string {
   return (i >= 0 ? id.slice(i + 1) : id).slice(0, 12);
 }
 
-export function joinLabels(labels: Record<string, string> | null | undefined): string {
+function joinLabels(labels: Record<string, string> | null | undefined): string {
   if (!labels) return '';
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort().join(',');
 }

@@ -3,7 +3,7 @@ import type { Filters } from '../client/types.ts';
 import type { FlagSpec } from './flags.ts';
 
 /** filters.ParseFlag's check, run as each -f value is parsed. */
-export function validateFilter(arg: string): string {
+function validateFilter(arg: string): string {
   if (arg !== '' && !arg.includes('=')) throw new Error('bad format of filter (expected name=value)');
   return arg;
 }

@@ -19,7 +19,7 @@ export function parseDetachKeys(keys: string): number[] {
   });
 }
 
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
+const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
 /** Thrown when the user typed the detach sequence; the container keeps running. */
 export class DetachedError extends Error {

@@ -16,7 +16,7 @@ function parseUint16(s: string): number {
   return Number(s);
 }
 
-export function parsePortRange(ports: string): [number, number] {
+function parsePortRange(ports: string): [number, number] {
   if (ports === '') throw new Error('empty string specified for ports');
   if (!ports.includes('-')) {
     const p = parseUint16(ports);
@@ -29,7 +29,7 @@ export function parsePortRange(ports: string): [number, number] {
   return [start, end];
 }
 
-export function splitProtoPort(raw: string): [proto: string, port: string] {
+function splitProtoPort(raw: string): [proto: string, port: string] {
   const parts = raw.split('/');
   if (raw === '' || parts[0] === '') return ['', ''];
   if (parts.length === 1 || parts[1] === '') return ['tcp', parts[0]!];

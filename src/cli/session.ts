@@ -43,7 +43,8 @@ export async function waitStatus(ctx: Context, result: Promise<WaitResponse>): P
 export async function attachAndStart(ctx: Context, o: SessionOptions): Promise<number> {
   const condition: WaitCondition = o.autoRemove ? 'removed' : 'next-exit';
   const waiter = await waitContainer(ctx.client, o.id, condition);
-  const status = waitStatus(ctx, waiter.result);
+  // Only reported when awaited: after a failed start nobody asks.
+  waiter.result.catch(() => {});
 
   const h: Hijacked = await attachContainer(ctx.client, o.id, { stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys });
   const streaming = streamHijacked(h, {
@@ -61,11 +62,12 @@ export async function attachAndStart(ctx: Context, o: SessionOptions): Promise<n
     } catch (e) {
       h.close();
       await streaming.catch(() => {});
-      if (o.autoRemove) await status;
+      if (o.autoRemove) await waiter.result.catch(() => {});
       throw o.startError(e);
     }
     if (o.tty) monitorTtySize(ctx.stdout, (rows, cols) => resizeContainer(ctx.client, o.id, rows, cols));
 
+    const status = waitStatus(ctx, waiter.result);
     const first = await Promise.race([
       streaming.then(
         () => ({ streamDone: true as const }),

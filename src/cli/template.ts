@@ -92,8 +92,8 @@ function lexAction(src: string, p: number, toks: Token[]): { end: number; trim: 
     }
     const c = src[p];
     if (c === undefined) throw parseError(src, start, 'unclosed action');
+    // Actions may span lines (Go 1.16 and later).
     if (isSpace(c)) {
-      if (c === '\n' && parens === 0) throw parseError(src, p, 'unclosed action');
       spaced = true;
       p++;
       continue;
@@ -163,8 +163,8 @@ function lineOf(src: string, pos: number): number {
   return src.slice(0, pos).split('\n').length;
 }
 
-function parseError(src: string, pos: number, msg: string, name = ''): TemplateError {
-  return new TemplateError(`template: ${name}:${lineOf(src, pos)}: ${msg}`);
+function parseError(src: string, pos: number, msg: string): TemplateError {
+  return new TemplateError(`template: :${lineOf(src, pos)}: ${msg}`);
 }
 
 // ---------------------------------------------------------------- parser
@@ -394,7 +394,9 @@ class Parser {
       case 'char':
         return { t: 'literal', pos: t.pos, end, value: unquote(t.text).codePointAt(0) ?? 0 };
       case 'number': {
-        const n = Number(t.text.replace(/_/g, '').replace(/^([+-]?)0[oO]/, '$10o'));
+        const negative = t.text.startsWith('-');
+        const digits = t.text.replace(/^[+-]/, '').replace(/_/g, '').replace(/^0[oO]/, '0o');
+        const n = (negative ? -1 : 1) * Number(digits);
         if (Number.isNaN(n)) this.fail(t, `bad number syntax: "${t.text}"`);
         return { t: 'literal', pos: t.pos, end, value: n };
       }
@@ -924,8 +926,3 @@ export const headerFuncs: FuncMap = {
   upper: identity,
   truncate: identity,
 };
-
-/** Parses and runs a template in one go. */
-export function render(src: string, data: unknown): string {
-  return execute(parseTemplate(src), data);
-}

@@ -73,7 +73,7 @@ export function encodeQuery(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
-export async function readAll(res: Readable): Promise<Buffer> {
+async function readAll(res: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   return Buffer.concat(chunks);

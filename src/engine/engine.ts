@@ -445,11 +445,21 @@ export class Engine {
     await c.locked(async () => {
       if (!existsSync(exitFile)) return;
       const ranFor = Date.now() - Date.parse(c.record.State.StartedAt);
-      await this.#teardown(c);
-      await rm(exitFile, { force: true });
       this.#setExited(c, code ?? 255, '');
       const policy = c.record.HostConfig.RestartPolicy;
       const restart = shouldRestart(policy, c.record.State.ExitCode, c.record.RestartCount, c.record.ManuallyStopped);
+      if (!restart && c.record.HostConfig.AutoRemove) {
+        // --rm: one write (the removal mark) and the client hears "removed" before the teardown.
+        this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(c.record.State.ExitCode) }));
+        c.notifyExit();
+        c.record.Removing = true;
+        c.record.State.Status = 'removing';
+        await c.save();
+        await this.#finishRemove(c);
+        return;
+      }
+      await this.#teardown(c);
+      await rm(exitFile, { force: true });
       if (restart) {
         c.record.State.Status = 'restarting';
         c.record.State.Restarting = true;
@@ -468,8 +478,6 @@ export class Engine {
             this.events.emit('container', 'restart', c.id, this.#attrs(c));
           }).catch(() => {});
         }, delay);
-      } else if (c.record.HostConfig.AutoRemove) {
-        this.remove(c.id, { force: true }).catch(() => {});
       }
     });
   }
@@ -574,16 +582,21 @@ export class Engine {
     });
   }
 
+  /**
+   * The record already carries the removal mark, so the container is gone for
+   * clients at once; a crash during the cleanup after is finished at start-up.
+   */
   async #finishRemove(c: Container): Promise<void> {
-    await this.#teardown(c);
-    await this.snapshots.remove(c.id).catch(() => {});
-    await rm(c.runDir, { recursive: true, force: true });
-    await rm(c.dataDir, { recursive: true, force: true });
     this.containers.delete(c.id);
     if (this.names.get(c.name) === c.id) this.names.delete(c.name);
     this.#restartDelays.delete(c.id);
     this.events.emit('container', 'destroy', c.id, this.#attrs(c));
     c.notifyRemoved();
+    await this.#teardown(c);
+    await rm(join(this.exitDir, c.id), { force: true });
+    await this.snapshots.remove(c.id).catch(() => {});
+    await rm(c.runDir, { recursive: true, force: true });
+    await rm(c.dataDir, { recursive: true, force: true });
   }
 
   // ---- misc -------------------------------------------------------------

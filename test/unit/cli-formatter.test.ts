@@ -5,6 +5,7 @@ import { CONTAINER_HEADERS, containerContext, DEFAULT_PS_FORMAT, displayablePort
 import { DEFAULT_IMAGE_FORMAT, IMAGE_HEADERS, imageContext, imageRows } from '../../src/cli/context-image.ts';
 import { summaryRows } from '../../src/cli/commands/df.ts';
 import { eventView, prettyEvent } from '../../src/cli/commands/events.ts';
+import { serverText } from '../../src/cli/commands/info.ts';
 import { reformatDate } from '../../src/cli/commands/version.ts';
 import { renderItems } from '../../src/cli/formatter.ts';
 import { compactJson, indentJson } from '../../src/cli/jsonindent.ts';
@@ -135,4 +136,22 @@ test('inspect JSON keeps the daemon text, re-indented as Go does', () => {
   const raw = '[{"Id":"x","Args":[],"Config":{"Labels":{},"Env":["A=<b>"],"N":1.50},"S":"a\\"b"}]';
   assert.equal(indentJson(raw), '[\n    {\n        "Id": "x",\n        "Args": [],\n        "Config": {\n            "Labels": {},\n            "Env": [\n                "A=<b>"\n            ],\n            "N": 1.50\n        },\n        "S": "a\\"b"\n    }\n]');
   assert.equal(compactJson('[ {"a" : [1, 2]} ]'), '[{"a":[1,2]}]');
+});
+
+test("info's server section follows docker's layout", () => {
+  const text = serverText({
+    Containers: 3, ContainersRunning: 1, ContainersPaused: 0, ContainersStopped: 2, Images: 5, ServerVersion: '0.1.0', Driver: 'overlay2',
+    DriverStatus: [['Backing Filesystem', 'extfs']], LoggingDriver: 'json-file', CgroupDriver: 'cgroupfs', CgroupVersion: '2',
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host'], Authorization: null, Log: ['json-file'] }, Swarm: { LocalNodeState: 'inactive' },
+    Runtimes: { runc: {}, crun: {} }, DefaultRuntime: 'runc', OSType: 'linux', InitBinary: 'docker-init', ContainerdCommit: { ID: '' }, RuncCommit: { ID: 'v1' }, InitCommit: { ID: '' },
+    SecurityOptions: ['name=seccomp,profile=builtin', 'name=cgroupns'], KernelVersion: '6.1', OperatingSystem: 'Debian', Architecture: 'x86_64', NCPU: 4, MemTotal: 8254181376,
+    Name: 'host', ID: 'abc', DockerRootDir: '/var/lib/berth', Debug: false, ExperimentalBuild: false, LiveRestoreEnabled: false,
+  }, false);
+  assert.equal(text, [
+    ' Containers: 3', '  Running: 1', '  Paused: 0', '  Stopped: 2', ' Images: 5', ' Server Version: 0.1.0', ' Storage Driver: overlay2', '  Backing Filesystem: extfs',
+    ' Logging Driver: json-file', ' Cgroup Driver: cgroupfs', ' Cgroup Version: 2', ' Plugins:', '  Volume: local', '  Network: bridge host', '  Log: json-file', ' Swarm: inactive',
+    ' Runtimes: crun runc', ' Default Runtime: runc', ' Init Binary: docker-init', ' containerd version: ', ' runc version: v1', ' init version: ', ' Security Options:', '  seccomp', '   Profile: builtin', '  cgroupns',
+    ' Kernel Version: 6.1', ' Operating System: Debian', ' OSType: linux', ' Architecture: x86_64', ' CPUs: 4', ' Total Memory: 7.687GiB', ' Name: host', ' ID: abc',
+    ' Docker Root Dir: /var/lib/berth', ' Debug Mode: false', ' Experimental: false', ' Live Restore Enabled: false', '', '',
+  ].join('\n'));
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execute, GO_JSON, GO_TYPE, goJson, headerFuncs, parseTemplate, render, TemplateError, truth } from '../../src/cli/template.ts';
+import { execute, GO_JSON, GO_TYPE, goJson, headerFuncs, parseTemplate, TemplateError, truth } from '../../src/cli/template.ts';
 
 const inspect = {
   Id: 'abc123',
@@ -12,7 +12,7 @@ const inspect = {
   Mounts: [],
 };
 
-const r = (src: string, data: unknown = inspect): string => render(src, data);
+const r = (src: string, data: unknown = inspect): string => execute(parseTemplate(src), data);
 
 function fails(src: string, data: unknown, message: string | RegExp): void {
   assert.throws(() => r(src, data), (e: unknown) => {
@@ -115,7 +115,8 @@ test('literals, comments and whitespace trimming', () => {
   assert.equal(r('a {{/* note */}}b'), 'a b');
   assert.equal(r('a  {{- /* trimmed */ -}}  b'), 'ab');
   assert.equal(r('x\n  {{- .Name -}}\n  y'), 'x/weby');
-  assert.equal(r('{{-3}}'), '-3');
+  assert.equal(r('{{-3}} {{-0x10}} {{+2}} {{1_000}}'), '-3 -16 2 1000');
+  assert.equal(r('{{if\n  .State.Running\n}}multi-line action{{end}}'), 'multi-line action');
 });
 
 test('missing keys: "<no value>" on maps, errors on structs like docker inspect', () => {

@@ -49,6 +49,11 @@ export function systemRoutes(router: Router, { engine, info }: ApiDeps): void {
     });
   });
 
+  // `docker system prune` prunes networks and the build cache too. berth has
+  // no user-defined networks or build cache yet, so there is nothing to delete.
+  router.add('POST', '/networks/prune', ({ res }) => sendJson(res!, 200, { NetworksDeleted: null }));
+  router.add('POST', '/build/prune', ({ res }) => sendJson(res!, 200, { CachesDeleted: null, SpaceReclaimed: 0 }));
+
   router.add('GET', '/system/df', async ({ res }) => {
     const images = (await engine.images.listJson()) as { Size: number; Id: string }[];
     const containers = [];
