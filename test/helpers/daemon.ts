@@ -3,6 +3,8 @@
 // then checks nothing was left behind (runc state, mounts, conmons).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { before, after } from 'node:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -42,6 +44,18 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it holds; fails after `ms`. */
+export async function until(fn: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await fn()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
 function sh(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve) => execFile(cmd, args, (_e, out) => resolve(out ?? '')));
 }
@@ -68,14 +82,24 @@ export class TestDaemon {
     return { ...process.env, DOCKER_HOST: `unix://${this.socket}`, BERTH_HOST: `unix://${this.socket}` };
   }
 
-  static async start(opts: { image?: boolean } = {}): Promise<TestDaemon> {
+  static async start(): Promise<TestDaemon> {
     const d = new TestDaemon(await mkdtemp(join(tmpdir(), 'berth-test-')));
-    await d.launch();
-    if (opts.image !== false) {
-      const r = await d.docker(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { input: await busyboxTar() });
-      if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
-    }
+    await d.launchWithImage();
     return d;
+  }
+
+  /** A daemon for one test file: started (with busybox) before its tests, stopped and checked after. */
+  static forFile(): TestDaemon {
+    const d = new TestDaemon(mkdtempSync(join(tmpdir(), 'berth-test-')));
+    before(() => d.launchWithImage());
+    after(() => d.stop());
+    return d;
+  }
+
+  async launchWithImage(): Promise<void> {
+    await this.launch();
+    const r = await this.docker(['import', '-c', 'CMD ["sh"]', '-', 'busybox:latest'], { input: await busyboxTar() });
+    if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
   }
 
   async launch(): Promise<void> {

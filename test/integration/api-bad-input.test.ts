@@ -1,6 +1,6 @@
 // Bad input gets Docker's error shape and status, the daemon stays up, and
 // nothing is lost or written where it should not be.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,13 +9,7 @@ import { pack } from 'tar-stream';
 import { TestDaemon } from '../helpers/daemon.ts';
 import { collect } from '../helpers/streams.ts';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-});
-after(async () => {
-  await d?.stop();
-});
+const d = TestDaemon.forFile();
 
 function tarOf(entries: { name: string; type?: 'file' | 'symlink' | 'link' | 'directory'; linkname?: string; body?: string }[]): Promise<Buffer> {
   const p = pack();

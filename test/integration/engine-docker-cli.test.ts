@@ -1,27 +1,10 @@
 // The engine through the real docker CLI: what a Docker user types.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { TestDaemon } from '../helpers/daemon.ts';
+import { TestDaemon, sleep, until } from '../helpers/daemon.ts';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-});
-after(async () => {
-  await d?.stop();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(fn: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const d = TestDaemon.forFile();
 
 test('docker run prints output and exits 0', async () => {
   const r = await d.docker(['run', '--rm', 'busybox', 'echo', 'hi']);
@@ -214,4 +197,5 @@ test('events stream and system commands', async () => {
   const prune = await d.docker(['container', 'prune', '-f']);
   assert.match(prune.stdout, /Total reclaimed space/);
   assert.equal((await d.docker(['ps', '-aq'])).stdout.trim(), '');
+  assert.equal((await d.docker(['system', 'prune', '-f'])).code, 0);
 });

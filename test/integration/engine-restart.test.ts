@@ -1,19 +1,11 @@
 // Restart safety: containers outlive berthd (conmon holds them), exits that
 // happen while it is away are picked up, and a kill -9 at any moment leaves
 // a store the next start loads.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon } from '../helpers/daemon.ts';
+import { TestDaemon, sleep } from '../helpers/daemon.ts';
 
-let d: TestDaemon;
-before(async () => {
-  d = await TestDaemon.start();
-});
-after(async () => {
-  await d?.stop();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const d = TestDaemon.forFile();
 
 test('containers keep running across a daemon restart; exits while away are seen', async () => {
   await d.docker(['run', '-d', '--name', 'keeper', 'busybox', 'sh', '-c', 'echo started; exec sleep 300']);
