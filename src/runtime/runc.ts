@@ -2,6 +2,9 @@
 // own state root, so two daemons (tests, benches) never see each other's
 // containers.
 import { execFile } from 'node:child_process';
+import { open, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { join } from 'node:path';
 
 export interface RuncState {
   id: string;
@@ -31,8 +34,29 @@ export class Runc {
     });
   }
 
+  /**
+   * Starts a created container. runc's init waits on `exec.fifo` in the state
+   * dir until someone reads it, which is all `runc start` does; reading it here
+   * saves spawning runc (~8 ms of every `docker run`). Runtimes without the
+   * fifo get `start`.
+   */
   async start(id: string): Promise<void> {
-    await this.run(['start', id]);
+    const fifo = join(this.root, id, 'exec.fifo');
+    let fh;
+    try {
+      fh = await open(fifo, constants.O_RDONLY);
+    } catch {
+      await this.run(['start', id]);
+      return;
+    }
+    try {
+      const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
+      if (bytesRead !== 1) throw new Error(`container ${id} is not waiting to start`);
+    } finally {
+      await fh.close();
+    }
+    // runc reads "created" off the fifo's presence, as after its own start.
+    await unlink(fifo).catch(() => {});
   }
 
   async delete(id: string): Promise<void> {
