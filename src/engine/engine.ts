@@ -24,7 +24,7 @@ import { generateName, randomId } from '../util/ids.ts';
 import { hostRlimits, capRlimits } from '../runtime/rlimits.ts';
 import { cgroupV2, hostCaps } from '../runtime/cgroups.ts';
 import { parseSize } from '../util/units.ts';
-import { DEFAULT_LOG_LIMITS, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
+import { DEFAULT_LOG_LIMITS, conmonControl, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -626,6 +626,14 @@ export class Engine {
       await c.save();
     });
     this.events.emit('container', pause ? 'pause' : 'unpause', c.id, this.#attrs(c));
+  }
+
+  /** Resizes a TTY container's terminal (conmon control message type 1). */
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const c = this.get(ref);
+    if (!c.running) throw conflict(`Container ${c.id} is not running`);
+    if (!c.record.Config.Tty) return;
+    await conmonControl(join(c.bundle, 'ctl'), `1 ${height} ${width}`);
   }
 
   async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {

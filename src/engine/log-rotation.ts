@@ -26,10 +26,14 @@ export async function rotateIfFull(path: string, ctlFifo: string, l: LogLimits):
   for (let i = l.maxFile - 2; i >= 1; i--) await rename(`${path}.${i}`, `${path}.${i + 1}`).catch(() => {});
   await rename(path, `${path}.1`);
   // Message type 2 asks conmon to reopen its log files.
-  const fh = await open(ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
-  if (fh) {
-    await fh.write('2 0 0\n').catch(() => {});
-    await fh.close();
-  }
+  await conmonControl(ctlFifo, '2 0 0');
   return true;
+}
+
+/** Sends one message to conmon's control FIFO ("<type> <height> <width>"); a gone conmon is no error. */
+export async function conmonControl(ctlFifo: string, message: string): Promise<void> {
+  const fh = await open(ctlFifo, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
+  if (!fh) return;
+  await fh.write(`${message}\n`).catch(() => {});
+  await fh.close();
 }

@@ -199,3 +199,12 @@ test('events stream and system commands', async () => {
   assert.equal((await d.docker(['ps', '-aq'])).stdout.trim(), '');
   assert.equal((await d.docker(['system', 'prune', '-f'])).code, 0);
 });
+
+test('a TTY container gets a terminal that resize reaches', async () => {
+  const r = await d.docker(['run', '-t', '--rm', 'busybox', 'tty']);
+  assert.equal(r.stdout, '/dev/pts/0\r\n');
+  const id = (await d.docker(['run', '-dt', 'busybox', 'sh'])).stdout.trim();
+  assert.equal((await d.api('POST', `/v1.41/containers/${id}/resize?h=40&w=100`)).status, 200);
+  await until(async () => (await d.docker(['exec', id, 'sh', '-c', 'stty size < /dev/pts/0'])).stdout === '40 100\n', 'the new size');
+  await d.docker(['rm', '-f', id]);
+});

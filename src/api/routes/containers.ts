@@ -98,6 +98,14 @@ export function containerRoutes(router: Router, { engine }: ApiDeps): void {
     res!.writeHead(204, COMMON_HEADERS).end();
   });
 
+  router.add('POST', '/containers/{id}/resize', async ({ res, params, query }) => {
+    const h = intParam(query, 'h') ?? 0;
+    const w = intParam(query, 'w') ?? 0;
+    if (h < 0 || w < 0 || h > 65535 || w > 65535) throw badRequest('invalid terminal size');
+    await engine.resize(params.id!, h, w);
+    res!.writeHead(200, COMMON_HEADERS).end();
+  });
+
   router.add('GET', '/containers/{id}/top', async ({ res, params, query }) => sendJson(res!, 200, await engine.top(params.id!, query.get('ps_args') ?? '')));
 
   router.add('POST', '/containers/prune', async ({ res, query }) => {
