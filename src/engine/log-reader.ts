@@ -2,11 +2,8 @@
 // records, optionally following new records until the container stops.
 import { open, readdir, stat, watch } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { parseLogLines, type LogEntry } from './log-format.ts';
 
 export interface ReadLogOptions {
-  since?: number;
-  until?: number;
   /** Only the last N records (undefined: all). */
   tail?: number;
   /** Start at this byte offset (attach: only what comes after it). */
@@ -80,10 +77,11 @@ async function startPoint(path: string, tail: number | undefined): Promise<{ fil
   return { files, offset: 0 };
 }
 
-type Filter = Pick<ReadLogOptions, 'since' | 'until'>;
-
-/** Reads one file from `offset` to its current end. */
-async function* readFile(path: string, offset: number, f: Filter, buf: Buffer): AsyncGenerator<LogEntry[], number> {
+/**
+ * Reads one file from `offset` to its current end, yielding runs of complete
+ * records. A yielded buffer is valid until the next iteration (it is reused).
+ */
+async function* readFile(path: string, offset: number, buf: Buffer): AsyncGenerator<Buffer, number> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -96,15 +94,12 @@ async function* readFile(path: string, offset: number, f: Filter, buf: Buffer): 
     if (size < offset) offset = 0;
     while (offset < size) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - offset), offset);
-      const entries: LogEntry[] = [];
-      const used = parseLogLines(buf.subarray(0, bytesRead), entries);
       // A record cut off by the end of what is written so far is read again next time
       // (conmon splits long lines, so a record is far smaller than a chunk).
+      const used = buf.lastIndexOf(0x0a, bytesRead - 1) + 1;
       if (used === 0) break;
       offset += used;
-      const picked = entries.filter((e) => (f.since === undefined || e.ms >= f.since) && (f.until === undefined || e.ms <= f.until));
-      // Entries point into the read buffer, which the next read reuses.
-      if (picked.length) yield picked.map((e) => ({ ...e, data: Buffer.from(e.data) }));
+      yield buf.subarray(0, used);
     }
     return offset;
   } finally {
@@ -120,12 +115,13 @@ async function inodeOf(path: string): Promise<number | undefined> {
   }
 }
 
-export async function* readLog(path: string, opts: ReadLogOptions): AsyncGenerator<LogEntry[]> {
+/** Complete log records (raw k8s-file lines), oldest first; see readFile for buffer lifetime. */
+export async function* readLog(path: string, opts: ReadLogOptions): AsyncGenerator<Buffer> {
   const buf = Buffer.alloc(CHUNK);
   const start = opts.offset !== undefined ? { files: [path], offset: opts.offset } : await startPoint(path, opts.tail);
   let offset = start.offset;
   for (const file of start.files.slice(0, -1)) {
-    yield* readFile(file, offset, opts, buf);
+    yield* readFile(file, offset, buf);
     offset = 0;
   }
   let ino = await inodeOf(path);
@@ -133,11 +129,11 @@ export async function* readLog(path: string, opts: ReadLogOptions): AsyncGenerat
     const now = await inodeOf(path);
     if (ino !== undefined && now !== ino) {
       // Rotated under us: finish the old file (now log.1), then start the new one.
-      if ((await inodeOf(`${path}.1`)) === ino) yield* readFile(`${path}.1`, offset, opts, buf);
+      if ((await inodeOf(`${path}.1`)) === ino) yield* readFile(`${path}.1`, offset, buf);
       offset = 0;
     }
     ino = now;
-    offset = yield* readFile(path, offset, opts, buf);
+    offset = yield* readFile(path, offset, buf);
     if (!opts.follow || opts.signal?.aborted) return;
     if (opts.done()) {
       if (offset >= (await sizeOf(path)) && (await inodeOf(path)) === ino) return;

@@ -5,7 +5,7 @@ import type { CreateRequest } from '../../engine/engine.ts';
 import { containerJson, inspectJson } from '../views/container-views.ts';
 import { containerFilter, labelMatches } from '../../engine/container-filters.ts';
 import { readLog, sizeOf } from '../../engine/log-reader.ts';
-import { frame, STDERR, STDOUT } from '../stdcopy.ts';
+import { renderLog } from '../../engine/log-format.ts';
 import { hijack } from '../hijack.ts';
 import { parseTimeParam } from './params.ts';
 import { AttachSocket } from '../../runtime/attach-socket.ts';
@@ -171,29 +171,10 @@ interface PumpOptions {
 /** Copies log records to a client, framed unless the container has a TTY. */
 async function pump(out: Writable, c: Container, o: PumpOptions): Promise<void> {
   const done = (): boolean => !c.running && !c.record.State.Restarting;
-  for await (const batch of readLog(c.logPath, { ...o, done, stopped: c.stopped, signal: o.signal })) {
-    const chunks: Buffer[] = [];
-    let stream = -1;
-    let pending: Buffer[] = [];
-    const flush = (): void => {
-      if (!pending.length) return;
-      const data = Buffer.concat(pending);
-      chunks.push(o.tty ? data : frame(stream, data));
-      pending = [];
-    };
-    for (const e of batch) {
-      const s = e.stream === 'stderr' ? STDERR : STDOUT;
-      if ((s === STDOUT && !o.stdout) || (s === STDERR && !o.stderr)) continue;
-      if (s !== stream) {
-        flush();
-        stream = s;
-      }
-      if (o.timestamps) pending.push(Buffer.from(`${e.time} `));
-      pending.push(e.data);
-    }
-    flush();
-    if (!chunks.length) continue;
-    if (!out.write(Buffer.concat(chunks))) {
+  for await (const records of readLog(c.logPath, { ...o, done, stopped: c.stopped, signal: o.signal })) {
+    const { out: chunk } = renderLog(records, o);
+    if (chunk.length === 0) continue;
+    if (!out.write(chunk)) {
       await new Promise<void>((r) => {
         const go = (): void => {
           out.off('drain', go);
