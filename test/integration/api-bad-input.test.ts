@@ -84,3 +84,36 @@ test('garbage and crafted tarballs to load and import are refused; nothing escap
   }
   assert.equal((await d.docker(['run', '--rm', 'busybox', 'true'])).code, 0);
 });
+
+test('an OCI image layout without manifest.json loads, with its name and the same ID', async () => {
+  const { extract, pack } = await import('tar-stream');
+  const id = (await d.docker(['images', '-q', '--no-trunc', 'busybox'])).stdout.trim();
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    import('node:http').then(({ request }) => {
+      const req = request({ socketPath: d.socket, path: '/v1.41/images/get?names=busybox' }, (res) => {
+        assert.equal(res.statusCode, 200);
+        collect(res).then(resolve, reject);
+      });
+      req.end();
+    });
+  });
+  // Re-pack without docker's manifest.json: what skopeo or buildkit write.
+  const out = pack();
+  const ex = extract();
+  ex.on('entry', (header, stream, next) => {
+    if (header.name === 'manifest.json') {
+      stream.resume();
+      stream.on('end', next);
+      return;
+    }
+    collect(stream).then((body) => out.entry(header, body, next));
+  });
+  ex.on('finish', () => out.finalize());
+  ex.end(raw);
+  const oci = await collect(out);
+  assert.equal((await d.docker(['rmi', 'busybox'])).code, 0);
+  const loaded = await d.docker(['load'], { input: oci });
+  assert.equal(loaded.code, 0, loaded.stderr);
+  assert.match(loaded.stdout, /Loaded image: busybox:latest/);
+  assert.equal((await d.docker(['images', '-q', '--no-trunc', 'busybox'])).stdout.trim(), id);
+});
