@@ -449,13 +449,17 @@ export class Engine {
       const policy = c.record.HostConfig.RestartPolicy;
       const restart = shouldRestart(policy, c.record.State.ExitCode, c.record.RestartCount, c.record.ManuallyStopped);
       if (!restart && c.record.HostConfig.AutoRemove) {
-        // --rm: one write (the removal mark) and the client hears "removed" before the teardown.
+        // --rm: the client hears "removed" before anything is written. A crash
+        // before the removal mark lands leaves the exit file, so the next start
+        // handles this exit again and removes the container then.
         this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(c.record.State.ExitCode) }));
         c.notifyExit();
         c.record.Removing = true;
         c.record.State.Status = 'removing';
-        await c.save();
-        await this.#finishRemove(c);
+        const marked = c.save();
+        this.#forget(c);
+        await marked;
+        await this.#cleanUp(c);
         return;
       }
       await this.#teardown(c);
@@ -587,11 +591,20 @@ export class Engine {
    * clients at once; a crash during the cleanup after is finished at start-up.
    */
   async #finishRemove(c: Container): Promise<void> {
+    this.#forget(c);
+    await this.#cleanUp(c);
+  }
+
+  /** The container disappears from the API and its removal waiters are told. */
+  #forget(c: Container): void {
     this.containers.delete(c.id);
     if (this.names.get(c.name) === c.id) this.names.delete(c.name);
     this.#restartDelays.delete(c.id);
     this.events.emit('container', 'destroy', c.id, this.#attrs(c));
     c.notifyRemoved();
+  }
+
+  async #cleanUp(c: Container): Promise<void> {
     await this.#teardown(c);
     await rm(join(this.exitDir, c.id), { force: true });
     await this.snapshots.remove(c.id).catch(() => {});
