@@ -171,6 +171,11 @@ export class TestDaemon {
     const conmons = (await sh('pgrep', ['-af', `conmon.*${this.dir}`])).trim();
     if (conmons) leftovers.push(`conmon processes: ${conmons}`);
     // Leave the machine clean even when the assertion below fails.
+    for (const id of runcList.trim().split('\n').filter(Boolean)) await sh('runc', ['--root', join(this.execRoot, 'runc'), 'delete', '--force', id]);
+    for (const line of conmons.split('\n').filter(Boolean)) {
+      const pid = Number(line.split(' ')[0]);
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
     for (const line of mounts.reverse()) {
       const target = line.split(' ')[4];
       if (target) await sh('umount', ['-l', target]);
