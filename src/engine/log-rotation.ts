@@ -12,9 +12,14 @@ export interface LogLimits {
 
 export const DEFAULT_LOG_LIMITS: LogLimits = { maxSize: 20 * 1024 * 1024, maxFile: 5 };
 
-/** conmon's own limit truncates; with rotation it is only a backstop for bursts between checks. */
+/**
+ * conmon's own limit truncates the log (it counts bytes since its last
+ * truncation, not since a reopen, so it cannot serve as a backstop beside
+ * rotation). With rotation conmon gets no limit, and a file can overshoot
+ * max-size by what the container writes between two checks.
+ */
 export function conmonSizeLimit(l: LogLimits): number {
-  return l.maxFile > 1 ? l.maxSize * 2 : l.maxSize;
+  return l.maxFile > 1 ? -1 : l.maxSize;
 }
 
 /** Rotates `path` if it has reached the limit; returns whether it did. */

@@ -1,7 +1,8 @@
 // The engine through the real docker CLI: what a Docker user types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestDaemon, sleep, until } from '../helpers/daemon.ts';
 
 const d = TestDaemon.forFile();
@@ -207,4 +208,44 @@ test('a TTY container gets a terminal that resize reaches', async () => {
   assert.equal((await d.api('POST', `/v1.41/containers/${id}/resize?h=40&w=100`)).status, 200);
   await until(async () => (await d.docker(['exec', id, 'sh', '-c', 'stty size < /dev/pts/0'])).stdout === '40 100\n', 'the new size');
   await d.docker(['rm', '-f', id]);
+});
+
+test('logs rotate at max-size, keep max-file files, and read back across them', async () => {
+  // 4000 lines of ~60 bytes on disk each: well past 3 files of 16 KiB.
+  await d.docker(['run', '-d', '--name', 'chatty', '--log-opt', 'max-size=16k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 4000 ]; do echo line-$i; i=$((i+1)); [ $((i % 200)) = 0 ] && sleep 0.3; done']);
+  await until(async () => (await d.docker(['inspect', '-f', '{{.State.Running}}', 'chatty'])).stdout.trim() === 'false', 'the writer to finish', 60_000);
+  const logPath = (await d.docker(['inspect', '-f', '{{.LogPath}}', 'chatty'])).stdout.trim();
+  const { readdirSync, statSync } = await import('node:fs');
+  const { dirname, basename } = await import('node:path');
+  const files = readdirSync(dirname(logPath)).filter((f) => f.startsWith(basename(logPath)));
+  assert.ok(files.length >= 2 && files.length <= 3, `log files: ${files.join(' ')}`);
+  for (const f of files) assert.ok(statSync(join(dirname(logPath), f)).size < 64 * 1024, `${f} is bounded`);
+  const logs = (await d.docker(['logs', 'chatty'])).stdout.trim().split('\n');
+  assert.equal(logs.at(-1), 'line-3999');
+  // What is kept is contiguous: no line lost or repeated across a rotation.
+  const first = Number(logs[0]!.slice(5));
+  assert.deepEqual(logs, Array.from({ length: 4000 - first }, (_v, i) => `line-${first + i}`));
+  assert.equal((await d.docker(['logs', '--tail', '3', 'chatty'])).stdout, 'line-3997\nline-3998\nline-3999\n');
+  await d.docker(['rm', 'chatty']);
+});
+
+test('--stop-signal and --stop-timeout decide how a container is stopped', async () => {
+  await d.docker(['run', '-d', '--name', 'polite', '--stop-signal', 'USR1', 'busybox', 'sh', '-c', 'trap "echo got-usr1; exit 0" USR1; while true; do sleep 0.1; done']);
+  await sleep(300);
+  assert.equal((await d.docker(['stop', 'polite'])).code, 0);
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', 'polite'])).stdout.trim(), '0');
+  assert.match((await d.docker(['logs', 'polite'])).stdout, /got-usr1/);
+  await d.docker(['run', '-d', '--name', 'stubborn', '--stop-timeout', '1', 'busybox', 'sleep', '300']);
+  const started = Date.now();
+  await d.docker(['stop', 'stubborn']);
+  assert.ok(Date.now() - started < 8000, 'the 1 s stop timeout was used, not the default 10 s');
+  assert.equal((await d.docker(['inspect', '-f', '{{.State.ExitCode}}', 'stubborn'])).stdout.trim(), '137');
+  await d.docker(['rm', 'polite', 'stubborn']);
+});
+
+test('--env-file and labels reach the container', async () => {
+  const file = join(d.dir, 'env.list');
+  writeFileSync(file, '# comment\nFROM_FILE=yes\nSPACED=a b\n');
+  const r = await d.berth(['run', '--rm', '--env-file', file, '-l', 'a=b', 'busybox', 'sh', '-c', 'echo "$FROM_FILE|$SPACED"']);
+  assert.equal(r.stdout, 'yes|a b\n');
 });
