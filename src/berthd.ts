@@ -100,9 +100,10 @@ async function main(): Promise<void> {
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    await engine.shutdown();
+    // No new requests; exits and removals under way finish their teardown first.
     server.close();
     server.closeAllConnections();
+    await engine.shutdown();
     await rm(socketPath, { force: true });
     await rm(pidfile, { force: true });
     await rm(join(dataRoot, 'berthd.lock'), { force: true });

@@ -51,6 +51,8 @@ export class Engine {
   readonly containers = new Map<string, Container>();
   readonly names = new Map<string, string>();
   #exitWatch = new AbortController();
+  /** Exit handling and removals under way, which a graceful shutdown lets finish. */
+  #inflight = new Set<Promise<unknown>>();
   #rotation?: NodeJS.Timeout;
   #restartDelays = new Map<string, number>();
 
@@ -163,7 +165,7 @@ export class Engine {
     (async () => {
       try {
         for await (const ev of watch(this.exitDir, { signal })) {
-          if (ev.filename && /^[a-f0-9]{64}$/.test(ev.filename)) this.#handleExit(ev.filename).catch(() => {});
+          if (ev.filename && /^[a-f0-9]{64}$/.test(ev.filename)) void this.#track(this.#handleExit(ev.filename));
         }
       } catch (err) {
         if ((err as Error).name !== 'AbortError') throw err;
@@ -177,9 +179,18 @@ export class Engine {
     }
   }
 
+  #track<T>(p: Promise<T>): Promise<T | undefined> {
+    const tracked = p.catch(() => undefined);
+    this.#inflight.add(tracked);
+    void tracked.finally(() => this.#inflight.delete(tracked));
+    return tracked;
+  }
+
+  /** Stops watching and waits (up to 10 s) for exits and removals under way to finish their teardown. */
   async shutdown(): Promise<void> {
     clearInterval(this.#rotation);
     this.#exitWatch.abort();
+    await Promise.race([Promise.allSettled([...this.#inflight]), new Promise((r) => setTimeout(r, 10_000).unref())]);
     for (const c of this.containers.values()) clearTimeout(c.restartTimer);
   }
 
@@ -565,6 +576,12 @@ export class Engine {
   // ---- remove -----------------------------------------------------------
 
   async remove(ref: string, opts: { force?: boolean }): Promise<void> {
+    const done = this.#remove(ref, opts);
+    void this.#track(done);
+    return done;
+  }
+
+  async #remove(ref: string, opts: { force?: boolean }): Promise<void> {
     const c = this.get(ref);
     if (c.running && !opts.force) {
       throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
