@@ -1,5 +1,6 @@
 // Docker's rules for what a container runs, from the image defaults and the
 // create request. Pure, so the subtle cases are unit-tested.
+import { posix } from 'node:path';
 import type { ContainerDefaults } from '../image/types.ts';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './types.ts';
 import { badRequest } from '../util/errors.ts';
@@ -24,7 +25,9 @@ export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): Con
   }
   const reqKeys = new Set((req.Env ?? []).map(envKey));
   out.Env = [...(req.Env ?? []), ...(image.Env ?? []).filter((e) => !reqKeys.has(envKey(e)))];
-  out.WorkingDir = req.WorkingDir || image.WorkingDir || '';
+  // Normalized so that no `..` survives into paths resolved under the rootfs.
+  const workdir = req.WorkingDir || image.WorkingDir || '';
+  out.WorkingDir = workdir ? posix.normalize(`/${workdir}`) : '';
   out.User = req.User || image.User || '';
   out.Labels = { ...(image.Labels ?? {}), ...(req.Labels ?? {}) };
   out.ExposedPorts = image.ExposedPorts || req.ExposedPorts ? { ...(image.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) } : undefined;

@@ -2,19 +2,31 @@
 // identity files (/etc/hostname, /etc/hosts, /etc/resolv.conf, bind-mounted
 // from the container's own directory), the user lookup, the working dir.
 // All paths into the rootfs are resolved without following symlinks out.
-import { readFile, writeFile, lstat, mkdir, chown } from 'node:fs/promises';
+import { readFile, writeFile, lstat, mkdir, chown, open, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import type { OciMount } from '../runtime/spec.ts';
 
-/** Resolves `path` inside `root` as if root were `/`, never leaving it. */
+/**
+ * Resolves `path` inside `root` as if root were `/`, never leaving it: `..`
+ * stops at the root, symlinks are expanded against the root, and once a
+ * component is missing the rest is taken lexically (still clamped).
+ */
 export async function resolveInRoot(root: string, path: string): Promise<string> {
   const parts = path.split('/').filter((p) => p && p !== '.');
   const resolved: string[] = [];
+  let missing = false;
   let hops = 0;
   while (parts.length) {
     const part = parts.shift()!;
     if (part === '..') {
       resolved.pop();
+      // Back up the tree the path may exist again, symlinks included.
+      missing = false;
+      continue;
+    }
+    if (missing) {
+      resolved.push(part);
       continue;
     }
     const candidate = join(root, ...resolved, part);
@@ -22,12 +34,12 @@ export async function resolveInRoot(root: string, path: string): Promise<string>
     try {
       st = await lstat(candidate);
     } catch {
-      resolved.push(part, ...parts);
-      break;
+      missing = true;
+      resolved.push(part);
+      continue;
     }
     if (st.isSymbolicLink()) {
       if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
-      const { readlink } = await import('node:fs/promises');
       const target = await readlink(candidate);
       if (target.startsWith('/')) resolved.length = 0;
       parts.unshift(...target.split('/').filter((p) => p && p !== '.'));
@@ -38,11 +50,28 @@ export async function resolveInRoot(root: string, path: string): Promise<string>
   return join(root, ...resolved);
 }
 
+const MAX_ID_FILE = 1024 * 1024;
+
+/**
+ * Reads a small regular file of the container (/etc/passwd, /etc/group). The
+ * container may be running and own that path: a FIFO, a device or a symlink
+ * swapped in after resolution is refused rather than followed or read forever.
+ */
 export async function readInRoot(root: string, path: string): Promise<string> {
+  let fh;
   try {
-    return await readFile(await resolveInRoot(root, path), 'utf8');
+    fh = await open(await resolveInRoot(root, path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return '';
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size > MAX_ID_FILE) return '';
+    const buf = Buffer.alloc(st.size);
+    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
+    return buf.toString('utf8', 0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -271,3 +271,8 @@ test('validateName refuses names docker refuses', () => {
   }
   assert.throws(() => validateName('a'), (err: unknown) => err instanceof ApiError && err.message === 'Invalid container name (a), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed');
 });
+
+test('a WorkingDir with .. is normalized so it cannot climb out of the rootfs', () => {
+  assert.equal(mergeConfig({ WorkingDir: '/x/../../../../etc/evil' }, {}).WorkingDir, '/etc/evil');
+  assert.equal(mergeConfig({}, { WorkingDir: '/a/./b/../c' }).WorkingDir, '/a/c');
+});
