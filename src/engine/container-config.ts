@@ -88,6 +88,8 @@ export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
   if (cfg.Env && (!Array.isArray(cfg.Env) || cfg.Env.some((e) => typeof e !== 'string'))) throw badRequest('invalid Env: must be a list of strings');
   for (const e of cfg.Env ?? []) if (e.startsWith('=')) throw badRequest(`invalid environment variable: ${e}`);
   for (const k of ['Cmd', 'Entrypoint'] as const) {
+    // moby's StrSlice takes a plain string as a one-element list.
+    if (typeof cfg[k] === 'string') cfg[k] = [cfg[k] as unknown as string];
     const v = cfg[k];
     if (v != null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw badRequest(`invalid ${k}: must be a list of strings`);
   }

@@ -54,6 +54,7 @@ export class Engine {
   /** Exit handling and removals under way, which a graceful shutdown lets finish. */
   #inflight = new Set<Promise<unknown>>();
   #rotation?: NodeJS.Timeout;
+  #rotating = false;
   #restartDelays = new Map<string, number>();
 
   constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter) {
@@ -174,8 +175,15 @@ export class Engine {
   }
 
   async #rotateLogs(): Promise<void> {
-    for (const c of this.containers.values()) {
-      if (c.running) await rotateIfFull(c.logPath, join(c.bundle, 'ctl'), logLimits(c.record.HostConfig)).catch(() => {});
+    // A slow tick must not overlap the next: two rotations of one log would drop a generation.
+    if (this.#rotating) return;
+    this.#rotating = true;
+    try {
+      for (const c of this.containers.values()) {
+        if (c.running) await rotateIfFull(c.logPath, join(c.bundle, 'ctl'), logLimits(c.record.HostConfig)).catch(() => {});
+      }
+    } finally {
+      this.#rotating = false;
     }
   }
 
@@ -226,6 +234,18 @@ export class Engine {
     if (this.names.has(finalName)) {
       throw conflict(`Conflict. The container name "/${finalName}" is already in use by container "${this.names.get(finalName)}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
+    const id = randomId();
+    // Reserved before any await, so two creates cannot both take the name.
+    this.names.set(finalName, id);
+    try {
+      return await this.#create(req as CreateRequest & { Image: string }, host, finalName, id);
+    } catch (err) {
+      if (this.names.get(finalName) === id) this.names.delete(finalName);
+      throw err;
+    }
+  }
+
+  async #create(req: CreateRequest & { Image: string }, host: HostConfig, finalName: string, id: string): Promise<{ Id: string; Warnings: string[] }> {
     let imageId: string;
     try {
       imageId = this.images.resolve(req.Image);
@@ -239,7 +259,6 @@ export class Engine {
     const argv = commandOf(config);
     if (argv.length === 0) throw badRequest('No command specified');
     this.#validateNetworkMode(host.NetworkMode);
-    const id = randomId();
     config.Hostname = req.Hostname || (host.NetworkMode === 'host' ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : id.slice(0, 12));
     config.Image = req.Image;
     const record: ContainerRecord = {
@@ -262,14 +281,11 @@ export class Engine {
       ManuallyStopped: false,
     };
     const c = new Container(record, join(this.opts.dataRoot, 'containers', id), join(this.opts.execRoot, 'containers', id));
-    // Reserve the name before any await so two creates cannot both take it.
-    this.names.set(finalName, id);
     try {
       await mkdir(c.dataDir, { recursive: true, mode: 0o700 });
       await this.snapshots.prepare(id, record.ImageChain.at(-1) ?? null);
       await c.save();
     } catch (err) {
-      this.names.delete(finalName);
       await this.snapshots.remove(id).catch(() => {});
       await rm(c.dataDir, { recursive: true, force: true });
       throw err;
@@ -290,8 +306,7 @@ export class Engine {
   #validateNetworkMode(mode: string | undefined): void {
     if (!mode || ['default', 'bridge', 'none', 'host'].includes(mode)) return;
     if (mode.startsWith('container:')) {
-      const other = this.get(mode.slice(10));
-      if (!other) throw notFound(`No such container: ${mode.slice(10)}`);
+      this.get(mode.slice(10));
       return;
     }
     throw notFound(`network ${mode} not found`);
@@ -455,6 +470,12 @@ export class Engine {
     }
     await c.locked(async () => {
       if (!existsSync(exitFile)) return;
+      if (!c.record.State.Running) {
+        // The start failed after runc created the process, or start-up swept it:
+        // the state already says what happened.
+        await rm(exitFile, { force: true });
+        return;
+      }
       const ranFor = Date.now() - Date.parse(c.record.State.StartedAt);
       this.#setExited(c, code ?? 255, '');
       const policy = c.record.HostConfig.RestartPolicy;
@@ -518,14 +539,17 @@ export class Engine {
   async stop(ref: string, timeout?: number, signal?: string): Promise<boolean> {
     const c = this.get(ref);
     if (c.record.State.Restarting) {
-      await c.locked(async () => {
+      const cancelled = await c.locked(async () => {
+        // The restart may have run while this waited for the lock: then stop it as running.
+        if (!c.record.State.Restarting || c.running) return false;
         clearTimeout(c.restartTimer);
         c.record.ManuallyStopped = true;
         c.record.State.Restarting = false;
         c.record.State.Status = 'exited';
         await c.save();
+        return true;
       });
-      return true;
+      if (cancelled) return true;
     }
     if (!c.running) return false;
     c.record.ManuallyStopped = true;
@@ -557,6 +581,11 @@ export class Engine {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }
+    // A frozen cgroup (v1) holds even SIGKILL until thawed, as moby knows too.
+    if (sig === 9 && c.record.State.Paused) {
+      c.record.State.Paused = false;
+      this.runc.resume(c.id).catch(() => {});
+    }
   }
 
   async restart(ref: string, timeout?: number, signal?: string): Promise<void> {
@@ -565,11 +594,12 @@ export class Engine {
     this.events.emit('container', 'restart', this.get(ref).id, this.#attrs(this.get(ref)));
   }
 
-  async wait(ref: string, condition: string): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
+  /** Throws (404) at once for an unknown container; the promise settles at the condition. */
+  wait(ref: string, condition: string): Promise<{ StatusCode: number; Error: { Message: string } | null }> {
     const c = this.get(ref);
     if (condition === 'removed') return c.waitRemoved();
     if (condition === 'next-exit') return c.waitExit();
-    if (!c.running && !c.record.State.Restarting) return c.exitResult();
+    if (!c.running && !c.record.State.Restarting) return Promise.resolve(c.exitResult());
     return c.waitExit();
   }
 
@@ -633,8 +663,13 @@ export class Engine {
 
   async rename(ref: string, newName: string): Promise<void> {
     const c = this.get(ref);
+    await c.locked(() => this.#rename(c, newName));
+  }
+
+  async #rename(c: Container, newName: string): Promise<void> {
     const name = validateName(newName);
-    if (name === c.name) throw conflict(`Renaming a container with the same name as its current name`);
+    if (c.record.Removing) throw conflict(`container ${c.id} is being removed`);
+    if (name === c.name) throw badRequest(`Renaming a container with the same name as its current name`);
     if (this.names.has(name)) throw conflict(`Conflict. The container name "/${name}" is already in use by container "${this.names.get(name)}". You have to remove (or rename) that container to be able to reuse that name.`);
     const old = c.name;
     this.names.set(name, c.id);

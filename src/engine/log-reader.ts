@@ -12,7 +12,7 @@ export interface ReadLogOptions {
   /** True once the container has stopped and its log is complete. */
   done: () => boolean;
   /** Resolves when the container stops (or the reader should give up). */
-  stopped: Promise<void>;
+  stopped: () => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -139,7 +139,7 @@ export async function* readLog(path: string, opts: ReadLogOptions): AsyncGenerat
       if (offset >= (await sizeOf(path)) && (await inodeOf(path)) === ino) return;
       continue;
     }
-    await waitForChange(path, opts.stopped, opts.signal);
+    await waitForChange(path, opts.stopped(), opts.signal);
   }
 }
 

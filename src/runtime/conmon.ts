@@ -67,10 +67,11 @@ export class Conmon {
       child.on('error', (err) => finish(new ConmonError(`conmon: ${err.message}`)));
       sync.on('data', (d: Buffer) => {
         buf += d.toString();
-        const nl = buf.indexOf('}');
+        // One JSON object per line; a runc error inside it may hold any character.
+        const nl = buf.indexOf('\n');
         if (nl < 0) return;
         try {
-          const msg = JSON.parse(buf.slice(0, nl + 1)) as { data: number; message?: string };
+          const msg = JSON.parse(buf.slice(0, nl)) as { data: number; message?: string };
           if (msg.data < 0) finish(new ConmonError(cleanRuncError(msg.message ?? 'container create failed')));
           else finish(null, msg.data);
         } catch (err) {

@@ -28,7 +28,7 @@ async function assertError(r: { status: number; body: string }, status: number, 
 test('malformed and wrong-typed JSON bodies are 400s', async () => {
   await assertError(await d.api('POST', '/v1.41/containers/create', undefined, '{"Image": "busybox", '), 400, /invalid JSON/);
   await assertError(await d.api('POST', '/v1.41/containers/create', undefined, '[1,2]'), 400, /config cannot be empty/);
-  await assertError(await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: 'echo hi' }), 400, /invalid Cmd/);
+  await assertError(await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: 5 }), 400, /invalid Cmd/);
   await assertError(await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', Env: [1] }), 400, /invalid Env/);
   await assertError(await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { Memory: -5 } }), 400, /Memory/);
   await assertError(await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', HostConfig: { Memory: 1e300 } }), 400, /Memory/);
@@ -116,4 +116,15 @@ test('an OCI image layout without manifest.json loads, with its name and the sam
   assert.equal(loaded.code, 0, loaded.stderr);
   assert.match(loaded.stdout, /Loaded image: busybox:latest/);
   assert.equal((await d.docker(['images', '-q', '--no-trunc', 'busybox'])).stdout.trim(), id);
+});
+
+test('wait on an unknown container is a 404; Cmd may be a plain string; odd runc errors still map to 127', async () => {
+  await assertError(await d.api('POST', '/v1.41/containers/nope/wait'), 404, /No such container: nope/);
+  const c = await d.api('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: 'true' });
+  assert.equal(c.status, 201, c.body);
+  assert.equal((await d.api('DELETE', `/v1.41/containers/${c.json().Id}`)).status, 204);
+  const odd = await d.docker(['run', '--rm', 'busybox', 'no-such-{cmd}']);
+  assert.equal(odd.code, 127, odd.stderr);
+  await assertError(await d.api('POST', '/v1.41/containers/create?name=same', { Image: 'busybox', Cmd: ['true'] }).then(() => d.api('POST', '/v1.41/containers/same/rename?name=same')), 400, /same name/);
+  await d.api('DELETE', '/v1.41/containers/same');
 });

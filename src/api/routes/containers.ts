@@ -171,7 +171,7 @@ interface PumpOptions {
 /** Copies log records to a client, framed unless the container has a TTY. */
 async function pump(out: Writable, c: Container, o: PumpOptions): Promise<void> {
   const done = (): boolean => !c.running && !c.record.State.Restarting;
-  for await (const records of readLog(c.logPath, { ...o, done, stopped: c.stopped, signal: o.signal })) {
+  for await (const records of readLog(c.logPath, { ...o, done, stopped: () => c.stopped, signal: o.signal })) {
     const { out: chunk } = renderLog(records, o);
     if (chunk.length === 0) continue;
     if (!out.write(chunk)) {
