@@ -14,6 +14,7 @@ import { ensureDir } from './util/fs-atomic.ts';
 import { VERSION } from './version.ts';
 import { cgroupVersion } from './runtime/cgroups.ts';
 import { API_VERSION } from './api/router.ts';
+import { bootId, isAlive } from './util/process.ts';
 
 const USAGE = `Usage: berthd [OPTIONS]
 
@@ -118,27 +119,20 @@ async function takeLock(path: string): Promise<void> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fh = await open(path, 'wx', 0o644);
-      await fh.writeFile(`${process.pid}\n`);
+      await fh.writeFile(`${process.pid} ${bootId()}\n`);
       await fh.close();
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) {
+      const [pidText = '', boot = ''] = (await readFile(path, 'utf8').catch(() => '')).trim().split(' ');
+      const pid = Number(pidText);
+      // A lock from an earlier boot is stale whatever process has that PID now.
+      if (pid && pid !== process.pid && boot === bootId() && isAlive(pid)) {
         process.stderr.write(`berthd: another daemon (pid ${pid}) is using ${path}\n`);
         process.exit(1);
       }
       await rm(path, { force: true });
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

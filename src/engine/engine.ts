@@ -9,7 +9,7 @@ import type { Snapshotter } from '../storage/snapshotter.ts';
 import type { ImageService } from '../image/service.ts';
 import { Conmon } from '../runtime/conmon.ts';
 import { Runc } from '../runtime/runc.ts';
-import { buildSpec, type OciMount } from '../runtime/spec.ts';
+import { buildSpec, serializeSpec, type OciMount } from '../runtime/spec.ts';
 import { resolveUser } from '../runtime/user.ts';
 import { Container } from './container.ts';
 import { Events } from './events.ts';
@@ -24,6 +24,7 @@ import { generateName, randomId } from '../util/ids.ts';
 import { hostRlimits, capRlimits } from '../runtime/rlimits.ts';
 import { cgroupV2, hostCaps } from '../runtime/cgroups.ts';
 import { parseSize } from '../util/units.ts';
+import { bootId, isAlive } from '../util/process.ts';
 import { DEFAULT_LOG_LIMITS, conmonControl, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
 
 export interface EngineOptions {
@@ -145,7 +146,7 @@ export class Engine {
         await this.#handleExit(c.id);
         return;
       }
-      if (c.record.ConmonPid && isAlive(c.record.ConmonPid)) {
+      if (c.record.ConmonPid && c.record.BootId === bootId() && isAlive(c.record.ConmonPid)) {
         c.markStarted();
         return;
       }
@@ -401,7 +402,7 @@ export class Engine {
         oomScoreAdj: host.OomScoreAdj || undefined,
         sysctl: host.Sysctls ?? undefined,
       });
-      await writeFile(join(c.bundle, 'config.json'), JSON.stringify(spec));
+      await writeFile(join(c.bundle, 'config.json'), serializeSpec(spec));
       const limits = logLimits(host);
       const pid = await this.conmon.create({
         id: c.id,
@@ -417,8 +418,9 @@ export class Engine {
       });
       created = true;
       r.ConmonPid = Number((await readFile(join(c.runDir, 'conmon.pid'), 'utf8').catch(() => '0')).trim()) || undefined;
+      r.BootId = bootId();
       c.markStarted();
-      await this.runc.start(c.id);
+      await this.runc.start(c.id, pid);
       Object.assign(r.State, {
         Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
         Pid: pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
@@ -736,14 +738,6 @@ export class Engine {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -39,12 +39,27 @@ export interface ExecSession {
   child?: ChildProcess;
 }
 
+const SESSION_TTL_MS = 5 * 60_000;
+
 export class ExecManager {
   readonly engine: Engine;
   readonly sessions = new Map<string, ExecSession>();
 
   constructor(engine: Engine) {
     this.engine = engine;
+    // Sessions go with their container, as in docker.
+    engine.events.subscribe((e) => {
+      if (e.Type !== 'container' || e.Action !== 'destroy') return;
+      for (const s of this.sessions.values()) if (s.containerId === e.Actor.ID) this.sessions.delete(s.id);
+    });
+  }
+
+  #forgetLater(s: ExecSession): void {
+    // Kept a while after exit for `exec inspect` (the docker CLI reads the exit code there).
+    setTimeout(() => {
+      this.sessions.delete(s.id);
+      this.engine.find(s.containerId)?.execIds.delete(s.id);
+    }, SESSION_TTL_MS).unref();
   }
 
   create(containerRef: string, config: ExecConfig): string {
@@ -110,6 +125,7 @@ export class ExecManager {
       if (code === 255 && isRuncError(stderrTail)) s.exitCode = exitCodeForStartError(stderrTail);
       else s.exitCode = code ?? (signal ? 128 + ((constants.signals as Record<string, number>)[signal] ?? 0) : 255);
       void rm(specPath, { force: true });
+      this.#forgetLater(s);
       this.engine.events.emit('container', 'exec_die', c.id, { name: c.name, execID: id, exitCode: String(s.exitCode) });
     });
     return child;

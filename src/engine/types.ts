@@ -97,6 +97,8 @@ export interface ContainerRecord {
   /** Set once a remove began, so a crash mid-remove is finished at start-up. */
   Removing?: boolean;
   ConmonPid?: number;
+  /** The boot ConmonPid belongs to (see util/process.ts). */
+  BootId?: string;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

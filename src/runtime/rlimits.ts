@@ -24,10 +24,12 @@ export async function hostRlimits(): Promise<Map<string, number>> {
   return out;
 }
 
+/** Requested limits within the host's; -1 (docker's "unlimited") is the host's maximum. Infinity means RLIM_INFINITY. */
 export function capRlimits(requested: { Name: string; Soft: number; Hard: number }[], host: Map<string, number>): { type: string; hard: number; soft: number }[] {
   return requested.map((u) => {
     const max = host.get(u.Name) ?? Infinity;
-    const hard = Math.min(u.Hard, max);
-    return { type: `RLIMIT_${u.Name.toUpperCase()}`, hard, soft: Math.min(u.Soft, hard) };
+    const hard = u.Hard < 0 ? max : Math.min(u.Hard, max);
+    const soft = u.Soft < 0 ? hard : Math.min(u.Soft, hard);
+    return { type: `RLIMIT_${u.Name.toUpperCase()}`, hard, soft };
   });
 }

@@ -5,12 +5,15 @@ import { execFile } from 'node:child_process';
 import { open, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '../util/process.ts';
 
 export interface RuncState {
   id: string;
   pid: number;
   status: 'created' | 'running' | 'stopped' | 'paused' | 'creating';
 }
+
+const START_TIMEOUT_MS = 10_000;
 
 export class Runc {
   readonly path: string;
@@ -40,18 +43,29 @@ export class Runc {
    * saves spawning runc (~8 ms of every `docker run`). Runtimes without the
    * fifo get `start`.
    */
-  async start(id: string): Promise<void> {
+  async start(id: string, initPid: number): Promise<void> {
     const fifo = join(this.root, id, 'exec.fifo');
     let fh;
     try {
-      fh = await open(fifo, constants.O_RDONLY);
+      // Non-blocking: if init died before opening its end, a blocking open would wait forever.
+      fh = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       await this.run(['start', id]);
       return;
     }
     try {
-      const { bytesRead } = await fh.read(Buffer.alloc(1), 0, 1, null);
-      if (bytesRead !== 1) throw new Error(`container ${id} is not waiting to start`);
+      const byte = Buffer.alloc(1);
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      for (;;) {
+        const n = await fh.read(byte, 0, 1, null).then((r) => r.bytesRead, (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EAGAIN') return 0;
+          throw err;
+        });
+        if (n === 1) break;
+        if (!isAlive(initPid)) throw new Error(`container init process ${initPid} exited before it could start`);
+        if (Date.now() > deadline) throw new Error(`container ${id} did not start within ${START_TIMEOUT_MS / 1000} s`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
     } finally {
       await fh.close();
     }

@@ -106,3 +106,10 @@ export function buildSpec(input: SpecInput): object {
     },
   };
 }
+
+const RLIM_INFINITY = '18446744073709551615';
+
+/** config.json text: unlimited rlimits need RLIM_INFINITY, a uint64 JSON numbers in JS cannot spell. */
+export function serializeSpec(spec: object): string {
+  return JSON.stringify(spec, (_k, v: unknown) => (v === Infinity ? '__RLIM_INFINITY__' : v)).replaceAll('"__RLIM_INFINITY__"', RLIM_INFINITY);
+}

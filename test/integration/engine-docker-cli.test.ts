@@ -249,3 +249,12 @@ test('--env-file and labels reach the container', async () => {
   const r = await d.berth(['run', '--rm', '--env-file', file, '-l', 'a=b', 'busybox', 'sh', '-c', 'echo "$FROM_FILE|$SPACED"']);
   assert.equal(r.stdout, 'yes|a b\n');
 });
+
+test('--ulimit is capped to the host; -1 means unlimited', async () => {
+  const r = await d.docker(['run', '--rm', '--ulimit', 'nofile=1024:-1', '--ulimit', 'memlock=-1:-1', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -H -n; ulimit -l']);
+  assert.equal(r.code, 0, r.stderr);
+  const [soft, hard, memlock] = r.stdout.trim().split('\n');
+  assert.equal(soft, '1024');
+  assert.equal(hard, readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+\d+\s+(\d+)/)![1]);
+  assert.match(memlock!, /^(unlimited|\d+)$/);
+});

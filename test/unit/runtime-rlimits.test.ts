@@ -48,3 +48,11 @@ test('hostRlimits reads every hard limit of this process by docker ulimit name',
   assert.deepEqual(new Map([...got].sort()), new Map([...want].sort()));
   for (const v of got.values()) assert.ok(v === Infinity || (Number.isInteger(v) && v >= 0));
 });
+
+test('capRlimits: -1 (unlimited) becomes the host maximum; serializeSpec spells RLIM_INFINITY', async () => {
+  const { serializeSpec } = await import('../../src/runtime/spec.ts');
+  const host = new Map([['nofile', 20000], ['memlock', Infinity]]);
+  assert.deepEqual(capRlimits([{ Name: 'nofile', Soft: 1024, Hard: -1 }], host), [{ type: 'RLIMIT_NOFILE', hard: 20000, soft: 1024 }]);
+  const unlimited = capRlimits([{ Name: 'memlock', Soft: -1, Hard: -1 }], host);
+  assert.equal(serializeSpec({ rlimits: unlimited }), '{"rlimits":[{"type":"RLIMIT_MEMLOCK","hard":18446744073709551615,"soft":18446744073709551615}]}');
+});

@@ -40,8 +40,17 @@ export function execRoutes(router: Router, { execs }: ApiDeps): void {
       ctx.socket.pipe(child.stdin);
       child.stdin.on('error', () => {});
     }
+    // A slow client holds the process's output back instead of filling berthd's memory.
     const send = (stream: number, d: Buffer): void => {
-      if (!out.destroyed) out.write(frame(stream, d));
+      if (out.destroyed) return;
+      if (!out.write(frame(stream, d))) {
+        child.stdout!.pause();
+        child.stderr!.pause();
+        out.once('drain', () => {
+          child.stdout!.resume();
+          child.stderr!.resume();
+        });
+      }
     };
     if (session.config.AttachStdout !== false) child.stdout!.on('data', (d: Buffer) => send(STDOUT, d));
     else child.stdout!.resume();
