@@ -51,7 +51,11 @@ export class Router {
       pathMatched = true;
       if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
       const params: Record<string, string> = {};
-      r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      try {
+        r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      } catch {
+        throw badRequest(`invalid escape in path: ${path}`);
+      }
       return { handler: r.handler, params };
     }
     return pathMatched ? 'method' : undefined;

@@ -93,6 +93,13 @@ export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
     const v = cfg[k];
     if (v != null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw badRequest(`invalid ${k}: must be a list of strings`);
   }
+  for (const k of ['Binds', 'CapAdd', 'CapDrop', 'SecurityOpt', 'GroupAdd', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions'] as const) {
+    const v = host[k];
+    if (v != null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw badRequest(`invalid HostConfig.${k}: must be a list of strings`);
+  }
+  if (host.Ulimits != null && (!Array.isArray(host.Ulimits) || host.Ulimits.some((u) => typeof u?.Name !== 'string' || !Number.isInteger(u.Soft) || !Number.isInteger(u.Hard)))) {
+    throw badRequest('invalid HostConfig.Ulimits: each needs a Name and integer Soft and Hard');
+  }
   const rp: RestartPolicy | undefined = host.RestartPolicy;
   if (rp) {
     if (!RESTART_NAMES.has(rp.Name)) throw badRequest(`invalid restart policy '${rp.Name}'`);

@@ -52,6 +52,8 @@ export class Engine {
   readonly containers = new Map<string, Container>();
   readonly names = new Map<string, string>();
   #exitWatch = new AbortController();
+  /** Layer chains of containers being created, which an `rmi` meanwhile must keep. */
+  #pinned = new Map<string, number>();
   /** Exit handling and removals under way, which a graceful shutdown lets finish. */
   #inflight = new Set<Promise<unknown>>();
   #rotation?: NodeJS.Timeout;
@@ -66,7 +68,7 @@ export class Engine {
     this.conmon = new Conmon(opts.conmonPath, this.runc);
     images.users = {
       containersUsing: (imageId) => [...this.containers.values()].filter((c) => c.record.Image === imageId).map((c) => ({ id: c.id, running: c.running })),
-      chainsInUse: () => new Set([...this.containers.values()].flatMap((c) => c.record.ImageChain)),
+      chainsInUse: () => new Set([...[...this.containers.values()].flatMap((c) => c.record.ImageChain), ...this.#pinned.keys()]),
     };
     images.onEvent = (e) => this.events.emit('image', e.action, e.id, e.name ? { name: e.name } : {});
   }
@@ -254,6 +256,20 @@ export class Engine {
       if (err instanceof ApiError && err.status === 404) throw notFound(`No such image: ${req.Image}`);
       throw err;
     }
+    const chain = this.images.chainOf(imageId);
+    for (const link of chain) this.#pinned.set(link, (this.#pinned.get(link) ?? 0) + 1);
+    try {
+      return await this.#createFrom(req, host, finalName, id, imageId, chain);
+    } finally {
+      for (const link of chain) {
+        const n = this.#pinned.get(link)! - 1;
+        if (n) this.#pinned.set(link, n);
+        else this.#pinned.delete(link);
+      }
+    }
+  }
+
+  async #createFrom(req: CreateRequest & { Image: string }, host: HostConfig, finalName: string, id: string, imageId: string, chain: string[]): Promise<{ Id: string; Warnings: string[] }> {
     const imageCfg = await this.images.config(imageId);
     const { HostConfig: _h, NetworkingConfig: _n, ...reqConfig } = req;
     const config = mergeConfig(imageCfg.config ?? {}, reqConfig);
@@ -270,7 +286,7 @@ export class Engine {
       Args: argv.slice(1),
       State: initialState(),
       Image: imageId,
-      ImageChain: this.images.chainOf(imageId),
+      ImageChain: chain,
       RestartCount: 0,
       Config: config,
       HostConfig: {

@@ -29,8 +29,7 @@ interface Entries {
   created: Set<string>;
 }
 
-async function readEntries(input: Readable, content: ContentStore): Promise<Entries> {
-  const entries: Entries = { small: new Map(), large: new Map(), links: new Map(), created: new Set() };
+async function readEntries(input: Readable, content: ContentStore, entries: Entries): Promise<void> {
   const ex = extract();
   ex.on('entry', (header, entryStream, next) => {
     // tar-stream's streams are streamx streams; Node's stream API covers what is used here.
@@ -71,7 +70,6 @@ async function readEntries(input: Readable, content: ContentStore): Promise<Entr
     })().then(() => done(), done);
   });
   await pipeline(decompress(input), ex);
-  return entries;
 }
 
 class ArchiveView {
@@ -178,10 +176,12 @@ async function fromOciLayout(view: ArchiveView): Promise<LoadedImage[]> {
 
 /** Reads an archive into the content store; returns the images it describes (not yet unpacked or named). */
 export async function readImageArchive(input: Readable, content: ContentStore): Promise<LoadedImage[]> {
-  let entries: Entries;
+  const entries: Entries = { small: new Map(), large: new Map(), links: new Map(), created: new Set() };
   try {
-    entries = await readEntries(input, content);
+    await readEntries(input, content, entries);
   } catch (err) {
+    // A broken or cut-off upload keeps nothing it stored.
+    for (const d of entries.created) await content.delete(d);
     throw badRequest(`invalid tar archive: ${(err as Error).message}`);
   }
   const view = new ArchiveView(entries, content);

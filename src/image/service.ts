@@ -31,6 +31,7 @@ export class ImageService {
   readonly unpacker: Unpacker;
   users: ImageUsers = { containersUsing: () => [], chainsInUse: () => new Set() };
   onEvent: (e: ImageEvent) => void = () => {};
+  #serial: Promise<unknown> = Promise.resolve();
 
   constructor(root: string, snapshots: Snapshotter) {
     this.content = new ContentStore(`${root}/content`);
@@ -72,7 +73,22 @@ export class ImageService {
     return record.id;
   }
 
-  async load(input: Readable, progress: (line: string) => void): Promise<string[]> {
+  /**
+   * Runs one change of the store at a time. A removal collects every blob and
+   * snapshot no stored image names, so it must not overlap a load or import
+   * whose blobs are stored but whose record is not written yet.
+   */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#serial.then(fn, fn);
+    this.#serial = next.catch(() => {});
+    return next;
+  }
+
+  load(input: Readable, progress: (line: string) => void): Promise<string[]> {
+    return this.#exclusive(() => this.#load(input, progress));
+  }
+
+  async #load(input: Readable, progress: (line: string) => void): Promise<string[]> {
     const images = await readImageArchive(input, this.content);
     const loaded: string[] = [];
     for (const img of images) {
@@ -114,7 +130,11 @@ export class ImageService {
   }
 
   /** `docker import`: a root filesystem tarball becomes a one-layer image. */
-  async import(input: Readable, opts: { tag?: string; changes: string[]; message?: string; platform?: string }): Promise<string> {
+  import(input: Readable, opts: { tag?: string; changes: string[]; message?: string; platform?: string }): Promise<string> {
+    return this.#exclusive(() => this.#import(input, opts));
+  }
+
+  async #import(input: Readable, opts: { tag?: string; changes: string[]; message?: string; platform?: string }): Promise<string> {
     const defaults = applyChanges({}, opts.changes);
     const hasher = new Hasher();
     const source = decompress(input);
@@ -147,7 +167,11 @@ export class ImageService {
   }
 
   /** Builds an image from a parent image plus one new layer (commit, build). */
-  async commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: { created_by?: string; comment?: string; author?: string }, tags: string[]): Promise<string> {
+  commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: { created_by?: string; comment?: string; author?: string }, tags: string[]): Promise<string> {
+    return this.#exclusive(() => this.#commitLayer(parentId, layer, defaults, history, tags));
+  }
+
+  async #commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: { created_by?: string; comment?: string; author?: string }, tags: string[]): Promise<string> {
     const parent = parentId ? await this.config(parentId) : undefined;
     const parentRec = parentId ? this.store.get(parentId) : undefined;
     const layers = parentRec ? parentRec.layers.map((l) => ({ blob: l.blob, mediaType: l.mediaType })) : [];
@@ -183,7 +207,11 @@ export class ImageService {
   }
 
   /** `docker rmi`: untags, and deletes the image when no name is left. */
-  async remove(nameOrId: string, force: boolean, noPrune: boolean): Promise<object[]> {
+  remove(nameOrId: string, force: boolean, noPrune: boolean): Promise<object[]> {
+    return this.#exclusive(() => this.#remove(nameOrId, force, noPrune));
+  }
+
+  async #remove(nameOrId: string, force: boolean, noPrune: boolean): Promise<object[]> {
     const id = this.store.resolve(nameOrId);
     const refs = this.store.refsOf(id);
     const byName = this.#isName(nameOrId, id);
@@ -251,7 +279,11 @@ export class ImageService {
   }
 
   /** `image prune`: dangling images (or all unused with `all`). */
-  async prune(all: boolean, filter: (rec: ImageRecord, labels: Record<string, string> | null) => boolean): Promise<{ ImagesDeleted: object[]; SpaceReclaimed: number }> {
+  prune(all: boolean, filter: (rec: ImageRecord, labels: Record<string, string> | null) => boolean): Promise<{ ImagesDeleted: object[]; SpaceReclaimed: number }> {
+    return this.#exclusive(() => this.#prune(all, filter));
+  }
+
+  async #prune(all: boolean, filter: (rec: ImageRecord, labels: Record<string, string> | null) => boolean): Promise<{ ImagesDeleted: object[]; SpaceReclaimed: number }> {
     const deleted: object[] = [];
     let space = 0;
     for (const rec of this.store.list()) {
@@ -260,7 +292,7 @@ export class ImageService {
       if (!filter(rec, (await this.config(rec.id)).config?.Labels ?? null)) continue;
       if (this.users.containersUsing(rec.id).length > 0) continue;
       const size = rec.layers.reduce((n, l) => n + l.size, 0);
-      deleted.push(...(await this.remove(rec.id, true, false)));
+      deleted.push(...(await this.#remove(rec.id, true, false)));
       space += size;
     }
     return { ImagesDeleted: deleted, SpaceReclaimed: space };

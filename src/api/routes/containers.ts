@@ -210,10 +210,12 @@ async function attach(engine: Engine, ctx: Ctx): Promise<void> {
   }
   out.on('close', () => ac.abort());
   if (wantStdin && ctx.socket && c.record.Config.OpenStdin) void forwardStdin(engine, c, ctx.socket, ac.signal);
+  // A stream attach to a container not yet started (docker run) waits for its start;
+  // the wait is registered first so a start during the next await is not missed.
+  const started = stream && !c.running && !c.record.State.Restarting ? waitForStart(engine, c, ac.signal) : undefined;
   // Without `logs`, only output written after the attach is sent.
   const offset = logsToo ? 0 : await sizeOf(c.logPath);
-  // A stream attach to a container not yet started (docker run) waits for its start.
-  if (stream && !c.running && !c.record.State.Restarting) await waitForStart(engine, c, ac.signal);
+  await started;
   await pump(out, c, { follow: stream, offset, stdout, stderr, timestamps: false, tty, signal: ac.signal }).catch(() => {});
   out.end();
 }
