@@ -26,6 +26,8 @@ export function containerFilter(filters: Record<string, string[]>, ctx: FilterCo
   for (const h of filters.health ?? []) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
   // Patterns that do not compile match nothing, as in docker.
   const names = (filters.name ?? []).flatMap((n) => {
+    // JS regexps backtrack (Go's do not): long patterns are refused to bound the work.
+    if (n.length > 256) throw badRequest('name filter too long');
     try {
       return [new RegExp(n)];
     } catch {

@@ -1,6 +1,7 @@
 // One container: its persisted record, the paths it owns, and the waiters
-// for its next exit or its removal. State changes go through `lock` so start,
-// stop, exit handling and removal never interleave.
+// for its next exit or its removal. Start, exit handling, removal, rename and
+// pause run under `locked` so they never interleave; stop and kill only send
+// signals and wait for the exit that exit handling records.
 import { join } from 'node:path';
 import type { ContainerRecord } from './types.ts';
 import { writeJsonAtomic } from '../util/fs-atomic.ts';

@@ -455,8 +455,7 @@ export class Engine {
       r.State.Restarting = false;
       r.State.Pid = 0;
       await c.save();
-      this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(r.State.ExitCode) }));
-      c.notifyExit();
+      this.#announceExit(c);
       // docker removes an --rm container whose start failed; the client waits for that.
       if (host.AutoRemove) setImmediate(() => this.remove(c.id, { force: true }).catch(() => {}));
       throw err instanceof ApiError ? err : badRequest(message);
@@ -502,8 +501,7 @@ export class Engine {
         // --rm: the client hears "removed" before anything is written. A crash
         // before the removal mark lands leaves the exit file, so the next start
         // handles this exit again and removes the container then.
-        this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(c.record.State.ExitCode) }));
-        c.notifyExit();
+        this.#announceExit(c);
         c.record.Removing = true;
         c.record.State.Status = 'removing';
         const marked = c.save();
@@ -519,8 +517,7 @@ export class Engine {
         c.record.State.Restarting = true;
       }
       await c.save();
-      this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(c.record.State.ExitCode) }));
-      c.notifyExit();
+      this.#announceExit(c);
       if (restart) {
         const delay = nextDelay(this.#restartDelays.get(c.id) ?? 0, ranFor);
         this.#restartDelays.set(c.id, delay);
@@ -534,6 +531,12 @@ export class Engine {
         }, delay);
       }
     });
+  }
+
+  /** The `die` event and the exit waiters, once the state holds the exit code. */
+  #announceExit(c: Container): void {
+    this.events.emit('container', 'die', c.id, this.#attrs(c, { exitCode: String(c.record.State.ExitCode) }));
+    c.notifyExit();
   }
 
   /** Releases what a running container held: the runc state and the rootfs mount. */
@@ -631,24 +634,30 @@ export class Engine {
 
   async #remove(ref: string, opts: { force?: boolean }): Promise<void> {
     const c = this.get(ref);
-    if (c.running && !opts.force) {
-      throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+    if (opts.force) c.record.ManuallyStopped = true;
+    // A start may be under way (holding the lock) and finish running: then kill again.
+    for (let attempt = 0; ; attempt++) {
+      if (c.running) {
+        if (!opts.force) throw conflict(`cannot remove container "/${c.name}": container is running: stop the container before removing or force remove`);
+        const exited = c.stopped;
+        this.#signal(c, 9);
+        await exited;
+      }
+      const removed = await c.locked(async () => {
+        if (!this.containers.has(c.id)) return true;
+        if (c.running) {
+          if (!opts.force || attempt >= 3) throw conflict(`cannot remove container "/${c.name}": container is running`);
+          return false;
+        }
+        clearTimeout(c.restartTimer);
+        c.record.Removing = true;
+        c.record.State.Status = 'removing';
+        await c.save();
+        await this.#finishRemove(c);
+        return true;
+      });
+      if (removed) return;
     }
-    if (c.running) {
-      c.record.ManuallyStopped = true;
-      const exited = c.stopped;
-      this.#signal(c, 9);
-      await exited;
-    }
-    await c.locked(async () => {
-      if (!this.containers.has(c.id)) return;
-      if (c.running) throw conflict(`cannot remove container "/${c.name}": container is running`);
-      clearTimeout(c.restartTimer);
-      c.record.Removing = true;
-      c.record.State.Status = 'removing';
-      await c.save();
-      await this.#finishRemove(c);
-    });
   }
 
   /**
