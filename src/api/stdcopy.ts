@@ -1,9 +1,7 @@
 // Docker's multiplexed stream framing for non-TTY attach, exec and logs:
 // an 8-byte header [stream, 0, 0, 0, uint32 big-endian length] per frame.
 
-export const STDIN = 0;
-export const STDOUT = 1;
-export const STDERR = 2;
+export { STDOUT, STDERR } from '../engine/log-format.ts';
 
 export function frame(stream: number, data: Buffer): Buffer {
   const header = Buffer.alloc(8);

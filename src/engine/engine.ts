@@ -414,7 +414,7 @@ export class Engine {
           pidsLimit: host.PidsLimit ?? undefined,
           cpusetCpus: host.CpusetCpus || undefined,
         },
-        rlimits: capRlimits(host.Ulimits ?? [], await hostRlimits()),
+        rlimits: host.Ulimits?.length ? capRlimits(host.Ulimits, await hostRlimits()) : [],
         oomScoreAdj: host.OomScoreAdj || undefined,
         sysctl: host.Sysctls ?? undefined,
       });

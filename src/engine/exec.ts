@@ -1,6 +1,7 @@
 // Exec sessions: a process started in a running container with `runc exec`,
-// its stdio piped through berthd. An exec lives no longer than the request
-// that started it (or, detached, than its process).
+// its stdio piped through berthd (`runc exec` stays its parent, so it needs no
+// monitor of its own). As in docker, a client that goes away does not end the
+// process; its session is kept five minutes after exit for `exec inspect`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { readFile, writeFile, rm } from 'node:fs/promises';

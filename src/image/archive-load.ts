@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import type { ContentStore } from './content-store.ts';
 import { isDigest } from './content-store.ts';
-import { decompress } from './decompress.ts';
+import { decompressStream } from '../storage/decompress.ts';
 import { sha256 } from '../util/ids.ts';
 import { badRequest } from '../util/errors.ts';
 import type { Descriptor, ImageConfig, Index, Manifest } from './types.ts';
@@ -69,7 +69,7 @@ async function readEntries(input: Readable, content: ContentStore, entries: Entr
       entries.large.set(name, info.digest);
     })().then(() => done(), done);
   });
-  await pipeline(decompress(input), ex);
+  await pipeline(decompressStream(input), ex);
 }
 
 class ArchiveView {

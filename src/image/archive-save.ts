@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import type { ContentStore } from './content-store.ts';
-import { decompress } from './decompress.ts';
+import { decompressStream } from '../storage/decompress.ts';
 import { sha256 } from '../util/ids.ts';
 import { MEDIA, type ImageRecord } from './types.ts';
 import { parseReference } from './reference.ts';
@@ -42,7 +42,7 @@ export function saveImages(items: SaveItem[], content: ContentStore): Readable {
           written.add(path);
           await new Promise<void>((resolve, reject) => {
             const entry = out.entry({ name: path, size: layer.size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
-            const src = decompress(content.get(layer.blob));
+            const src = decompressStream(content.get(layer.blob));
             src.on('error', reject);
             src.pipe(entry);
           });

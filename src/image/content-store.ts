@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, rename, rm, readdir, readFile, open } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ensureDir, fsyncDir } from '../util/fs-atomic.ts';
 
@@ -33,6 +33,13 @@ export class Hasher extends Transform {
   digest(): string {
     return 'sha256:' + this.#hash.digest('hex');
   }
+}
+
+/** Hashes `source` as it is read from the returned stream; `source`'s errors end it too. */
+export function hashing(source: Readable): Hasher {
+  const hasher = new Hasher();
+  source.on('error', (err) => hasher.destroy(err));
+  return source.pipe(hasher);
 }
 
 export class ContentStore {
@@ -97,8 +104,7 @@ export class ContentStore {
     }
   }
 
-  async putBytes(data: Uint8Array | string, expected?: string): Promise<BlobInfo> {
-    const { Readable } = await import('node:stream');
+  putBytes(data: Uint8Array | string, expected?: string): Promise<BlobInfo> {
     return this.put(Readable.from([Buffer.from(data)]), expected);
   }
 

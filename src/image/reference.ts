@@ -61,12 +61,3 @@ export function normalizeTagged(input: string): string {
   if (ref.digest) return `${ref.repo}@${ref.digest}`;
   return `${ref.repo}:${ref.tag ?? 'latest'}`;
 }
-
-export function isValidRepo(repo: string): boolean {
-  try {
-    const r = parseReference(repo);
-    return r.tag === undefined && r.digest === undefined;
-  } catch {
-    return false;
-  }
-}

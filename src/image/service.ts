@@ -2,12 +2,12 @@
 // tag, remove and describe images. Layers are unpacked into snapshots as soon
 // as an image arrives, as docker does, so `run` never waits on extraction.
 import { PassThrough, type Readable } from 'node:stream';
-import { ContentStore, Hasher } from './content-store.ts';
+import { ContentStore } from './content-store.ts';
 import { ImageStore } from './image-store.ts';
 import { Unpacker, layerChain } from './unpack.ts';
 import { readImageArchive } from './archive-load.ts';
 import { saveImages, type SaveItem } from './archive-save.ts';
-import { decompress } from './decompress.ts';
+import { decompressStream } from '../storage/decompress.ts';
 import { applyChanges } from './changes.ts';
 import { MEDIA, type ContainerDefaults, type ImageConfig, type ImageRecord } from './types.ts';
 import type { Snapshotter } from '../storage/snapshotter.ts';
@@ -113,8 +113,7 @@ export class ImageService {
         items.push(item);
       }
       // Saving by name keeps that name; saving by ID keeps every name, as docker does.
-      const looksLikeId = this.store.lookup(name) === id && !name.includes(':') && /^(sha256:)?[a-f0-9]+$/.test(name) && !this.store.refsOf(id).tags.includes(`${name}:latest`);
-      const tags = looksLikeId ? this.store.refsOf(id).tags : [normalizeTagged(name)];
+      const tags = this.#isName(name, id) ? [normalizeTagged(name)] : this.store.refsOf(id).tags;
       for (const t of tags) if (!item.tags.includes(t)) item.tags.push(t);
     }
     const out = new PassThrough();
@@ -136,12 +135,9 @@ export class ImageService {
 
   async #import(input: Readable, opts: { tag?: string; changes: string[]; message?: string; platform?: string }): Promise<string> {
     const defaults = applyChanges({}, opts.changes);
-    const hasher = new Hasher();
-    const source = decompress(input);
-    source.on('error', (err) => hasher.destroy(err));
     let blob;
     try {
-      blob = await this.content.put(source.pipe(hasher));
+      blob = await this.content.put(decompressStream(input));
     } catch (err) {
       throw badRequest(`import: ${(err as Error).message}`);
     }

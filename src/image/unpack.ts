@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Snapshotter } from '../storage/snapshotter.ts';
 import type { ContentStore } from './content-store.ts';
-import { Hasher } from './content-store.ts';
+import { hashing } from './content-store.ts';
 import { chainIds } from './chain.ts';
-import { decompress } from './decompress.ts';
+import { decompressStream } from '../storage/decompress.ts';
 import type { LayerRecord } from './types.ts';
 
 export class Unpacker {
@@ -21,7 +21,7 @@ export class Unpacker {
   }
 
   /** Ensures every layer is unpacked; fills in each layer's uncompressed size. */
-  async unpack(layers: { diffId: string; blob: string; size?: number }[]): Promise<number[]> {
+  async unpack(layers: { diffId: string; blob: string }[]): Promise<number[]> {
     const chains = chainIds(layers.map((l) => l.diffId));
     const sizes: number[] = [];
     for (let i = 0; i < layers.length; i++) {
@@ -37,15 +37,13 @@ export class Unpacker {
     return sizes;
   }
 
-  async #unpackOne(layer: { diffId: string; blob: string; size?: number }, chain: string, parent: string | null): Promise<number> {
-    if (await this.snapshots.has(chain)) return layer.size ?? (await this.snapshots.usage(chain));
+  async #unpackOne(layer: { diffId: string; blob: string }, chain: string, parent: string | null): Promise<number> {
+    if (await this.snapshots.has(chain)) return this.snapshots.usage(chain);
     const key = `unpack-${randomBytes(6).toString('hex')}`;
     await this.snapshots.prepare(key, parent);
     try {
-      const hasher = new Hasher();
-      const source = decompress(this.content.get(layer.blob));
-      source.on('error', (err) => hasher.destroy(err));
-      await this.snapshots.apply(key, source.pipe(hasher));
+      const hasher = hashing(decompressStream(this.content.get(layer.blob)));
+      await this.snapshots.apply(key, hasher);
       // A tar ends before its trailing padding; the diff_id covers every byte.
       hasher.resume();
       await finished(hasher);

@@ -20,6 +20,11 @@ function compressionOf(head: Uint8Array): string | null {
   return null;
 }
 
+/** `decompress` as a Node stream, for pipes into hashers and the content store. */
+export function decompressStream(source: AsyncIterable<Buffer>): Readable {
+  return Readable.from(decompress(source));
+}
+
 /** The uncompressed bytes of `source`: gzip is undone, plain tar passes through, other compressions are refused. */
 export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
@@ -42,6 +47,6 @@ export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator
     pipeline(Readable.from(all), gunzip).catch(() => {});
     yield* gunzip;
   } else {
-    throw new Error(`layer is ${kind}-compressed; only gzip and uncompressed layers are supported`);
+    throw new Error(`layer is ${kind}-compressed; only gzip and uncompressed tars are supported`);
   }
 }

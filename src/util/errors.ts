@@ -12,7 +12,6 @@ export class ApiError extends Error {
 export const badRequest = (msg: string): ApiError => new ApiError(400, msg);
 export const notFound = (msg: string): ApiError => new ApiError(404, msg);
 export const conflict = (msg: string): ApiError => new ApiError(409, msg);
-export const notModified = (): ApiError => new ApiError(304, '');
 
 export function statusOf(err: unknown): number {
   return err instanceof ApiError ? err.status : 500;

@@ -258,3 +258,19 @@ test('--ulimit is capped to the host; -1 means unlimited', async () => {
   assert.equal(hard, readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+\d+\s+(\d+)/)![1]);
   assert.match(memlock!, /^(unlimited|\d+)$/);
 });
+
+test('idle `run -i` sessions do not hold up the daemon', async () => {
+  const { spawn } = await import('node:child_process');
+  const sessions = Array.from({ length: 6 }, () => {
+    const p = spawn('docker', ['run', '-i', '--rm', '--label', 'idle=1', 'busybox', 'cat'], { env: d.env, stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const done = new Promise<{ code: number | null; out: string }>((r) => p.on('close', (code) => r({ code, out })));
+    return { p, done };
+  });
+  await until(async () => (await d.docker(['ps', '-q', '--filter', 'label=idle=1'])).stdout.trim().split('\n').filter(Boolean).length === 6, 'six attached containers');
+  // More sessions than Node's four file-I/O threads are waiting on stdin; file work must go on.
+  assert.equal((await d.docker(['run', '--rm', 'busybox', 'echo', 'ok'])).stdout, 'ok\n');
+  for (const s of sessions) s.p.stdin.end('bye\n');
+  for (const s of sessions) assert.deepEqual(await s.done, { code: 0, out: 'bye\n' });
+});

@@ -2,7 +2,7 @@
 // (ParseNormalizedNamed + FamiliarString), docker's names.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isValidRepo, normalizeTagged, parseReference } from '../../src/image/reference.ts';
+import { normalizeTagged, parseReference } from '../../src/image/reference.ts';
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
 
@@ -88,11 +88,3 @@ test('normalizeTagged adds :latest, keeps explicit tags, prefers the digest', ()
   assert.throws(() => normalizeTagged('Busybox'), /must be lowercase/);
 });
 
-test('isValidRepo: names only, no tag or digest', () => {
-  assert.equal(isValidRepo('busybox'), true);
-  assert.equal(isValidRepo('localhost:5000/app'), true);
-  assert.equal(isValidRepo('busybox:1'), false);
-  assert.equal(isValidRepo(`busybox@${DIGEST}`), false);
-  assert.equal(isValidRepo('Busybox'), false);
-  assert.equal(isValidRepo(''), false);
-});

@@ -23,14 +23,18 @@ function networkMode(c: Container): string {
   return !m || m === 'default' ? 'bridge' : m;
 }
 
+function networks(c: Container): object {
+  const mode = networkMode(c);
+  return mode.startsWith('container:') ? {} : { [mode]: { IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null } };
+}
+
 export function networkSettings(c: Container): object {
   const mode = networkMode(c);
-  const networks = mode.startsWith('container:') ? {} : { [mode]: { IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null } };
   return {
     Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
     Ports: {}, SandboxKey: c.running && mode !== 'host' ? `/proc/${c.record.State.Pid}/ns/net` : '',
     SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks,
+    GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks(c),
   };
 }
 
@@ -52,7 +56,7 @@ export function containerJson(engine: Engine, c: Container): Record<string, unkn
     State: r.Removing ? 'removing' : r.State.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: networkMode(c) },
-    NetworkSettings: { Networks: (networkSettings(c) as { Networks: object }).Networks },
+    NetworkSettings: { Networks: networks(c) },
     Mounts: [],
   };
 }
