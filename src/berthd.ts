@@ -15,6 +15,8 @@ import { VERSION } from './version.ts';
 import { cgroupVersion } from './runtime/cgroups.ts';
 import { API_VERSION } from './api/router.ts';
 import { bootId, isAlive } from './util/process.ts';
+import { NetworkManager } from './network/manager.ts';
+import { DEFAULT_POOLS, isIp, parseCidr, parsePool } from './network/ipnet.ts';
 
 const USAGE = `Usage: berthd [OPTIONS]
 
@@ -27,6 +29,12 @@ Options:
       --runtime string     Path of the OCI runtime (default "/usr/sbin/runc")
       --conmon string      Path of conmon (default "/usr/bin/conmon")
       --storage-driver string  overlay2 or vfs (default: overlay2 when it mounts)
+  -b, --bridge string      Bridge interface of the default network (default "berth0")
+      --bip string         Address and prefix of the default bridge, e.g. 172.17.0.1/16
+      --default-address-pool list  Pools for new networks: base=CIDR,size=N (repeatable)
+      --dns list           DNS servers for containers and the networks' DNS servers to forward to
+                           (default: those of /etc/resolv.conf)
+      --cni-plugin-dir string  Where the CNI plugins are (default "/usr/lib/cni")
       --log-level string   debug, info, warn or error (default "info")
   -p, --pidfile string     Path of the daemon's PID file (default "<exec-root>/berthd.pid")
   -h, --help               Print usage
@@ -44,6 +52,11 @@ async function main(): Promise<void> {
         runtime: { type: 'string', default: '/usr/sbin/runc' },
         conmon: { type: 'string', default: '/usr/bin/conmon' },
         'storage-driver': { type: 'string' },
+        bridge: { type: 'string', short: 'b', default: 'berth0' },
+        bip: { type: 'string' },
+        'default-address-pool': { type: 'string', multiple: true },
+        dns: { type: 'string', multiple: true },
+        'cni-plugin-dir': { type: 'string', default: '/usr/lib/cni' },
         'log-level': { type: 'string', default: 'info' },
         pidfile: { type: 'string', short: 'p' },
         help: { type: 'boolean', short: 'h' },
@@ -75,6 +88,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const socketPath = host.slice(7);
+  let pools, bridge;
+  try {
+    pools = values['default-address-pool']?.map(parsePool) ?? DEFAULT_POOLS;
+    if (values.bip) parseCidr(values.bip);
+    bridge = values.bridge!;
+    if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new Error(`invalid bridge name ${bridge}`);
+    for (const d of values.dns ?? []) if (!isIp(d)) throw new Error(`${d} is not an IPv4 address`);
+  } catch (err) {
+    process.stderr.write(`berthd: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   await ensureDir(dataRoot, 0o711);
   await ensureDir(execRoot, 0o711);
   const pidfile = values.pidfile ?? join(execRoot, 'berthd.pid');
@@ -84,12 +108,22 @@ async function main(): Promise<void> {
   const snapshots = await createSnapshotter(join(dataRoot, 'storage'), values['storage-driver'] as 'overlay2' | 'vfs' | undefined);
   const images = new ImageService(join(dataRoot, 'image'), snapshots);
   await images.init();
-  const engine = new Engine({
+  let engine: Engine | undefined;
+  const networks = new NetworkManager({
+    dataRoot, bridge, bip: values.bip, pools,
+    upstreams: values.dns ?? (await hostNameservers()),
+    containerDns: values.dns ?? [],
+    pluginDir: values['cni-plugin-dir']!,
+    members: () => engine?.net.members() ?? [],
+    emit: (action, net, attrs) => engine?.events.emit('network', action, net.Id, { name: net.Name, type: net.Driver, ...attrs }),
+  });
+  await networks.init();
+  engine = new Engine({
     dataRoot, execRoot,
     runtimePath: values.runtime!,
     conmonPath: values.conmon!,
     initPath: '/usr/bin/tini-static',
-  }, images, snapshots);
+  }, images, snapshots, networks);
   await engine.checkRuntime();
   await engine.init();
   const execs = new ExecManager(engine);
@@ -104,7 +138,8 @@ async function main(): Promise<void> {
     // No new requests; exits and removals under way finish their teardown first.
     server.close();
     server.closeAllConnections();
-    await engine.shutdown();
+    await engine!.shutdown();
+    await networks.shutdown();
     await rm(socketPath, { force: true });
     await rm(pidfile, { force: true });
     await rm(join(dataRoot, 'berthd.lock'), { force: true });
@@ -112,6 +147,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+}
+
+/** The host's name servers: berthd runs in the host's namespace, so loopback ones work for its DNS servers too. */
+async function hostNameservers(): Promise<string[]> {
+  const text = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  return text.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && isIp(s));
 }
 
 /** One daemon per root: a lock file holding a live PID refuses a second start. */
@@ -152,7 +193,7 @@ async function daemonInfo(engine: Engine, dataRoot: string, runtime: string): Pr
     Images: engine.images.store.list().length,
     Driver: engine.snapshots.driver,
     DriverStatus: [['Backing Filesystem', fs ? `0x${fs.type.toString(16)}` : 'unknown']],
-    Plugins: { Volume: ['local'], Network: ['host', 'none'], Authorization: null, Log: ['k8s-file'] },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['k8s-file'] },
     MemoryLimit: true, SwapLimit: true, KernelMemory: false, KernelMemoryTCP: false, CpuCfsPeriod: true, CpuCfsQuota: true,
     CPUShares: true, CPUSet: true, PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false,
     Debug: false, NFd: 0, OomKillDisable: false, NGoroutines: 0, SystemTime: new Date().toISOString(),

@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.ts';
 import { systemRoutes } from './routes/system.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { imageRoutes } from './routes/images.ts';
+import { networkRoutes } from './routes/networks.ts';
 import { execRoutes } from './routes/exec.ts';
 import { notFound, ApiError } from '../util/errors.ts';
 import type { ExecManager } from '../engine/exec.ts';
@@ -22,6 +23,7 @@ export function buildRouter(deps: ApiDeps): Router {
   containerRoutes(router, deps);
   imageRoutes(router, deps);
   execRoutes(router, deps);
+  networkRoutes(router, deps);
   return router;
 }
 

@@ -61,12 +61,14 @@ export async function cli(argv: string[], io: Io = processIo()): Promise<number>
   if (group) {
     const [sub, ...subArgs] = rest;
     if (sub === undefined || sub === '--help' || sub === '-h') {
-      io.stdout.write(groupHelp(name, group));
+      // Asked-for help goes to stdout; a bare group name gets it on stderr, as docker does.
+      if (sub === '-h') io.stdout.write('Flag shorthand -h has been deprecated, use --help\n');
+      (sub === undefined ? io.stderr : io.stdout).write(groupHelp(name, group));
       return 0;
     }
     found = group.commands[sub];
     if (!found) {
-      return fail(io, `${BIN}: unknown command: ${path} ${sub}\n\nUsage:  ${path} COMMAND\n\nRun '${path} --help' for more information`, 1);
+      return fail(io, `${BIN}: unknown command: ${path} ${sub}\n\nUsage:  ${path}\n\nRun '${path} --help' for more information`, 1);
     }
     path += ` ${sub}`;
     args = subArgs;

@@ -2,7 +2,9 @@
 // the POST /containers/create body (Config + HostConfig + NetworkingConfig).
 import type { FlagSpec, ParsedFlags } from './flags.ts';
 import { parseGoInt } from './flags.ts';
+import { formatIp, parseIp } from './ipaddr.ts';
 import { kvToMap, readKvFiles, resolveEnv, validateEnv, validateLabel } from './kvfile.ts';
+import { networking, parseNetworkOpt, validateLink } from './network-opts.ts';
 import { parsePorts } from './portspec.ts';
 import { parseDuration } from './timeparse.ts';
 import { ramInBytes } from './units.ts';
@@ -57,9 +59,11 @@ function validateSysctl(v: string): string {
   return v;
 }
 
+/** opts.ValidateIPAddress: the address as Go writes it back. */
 function validateIp(v: string): string {
-  if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(v) && !/^[0-9a-fA-F:]+$/.test(v)) throw new Error(`IP address is not correctly formatted: ${v}`);
-  return v;
+  const ip = parseIp(v.trim());
+  if (!ip) throw new Error(`IP address is not correctly formatted: ${v}`);
+  return formatIp(ip);
 }
 
 function validateExtraHost(v: string): string {
@@ -116,6 +120,8 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   s('isolation', 'Container isolation technology'),
   l('label', 'Set meta data on a container', 'l', { validate: validateLabel }),
   l('label-file', 'Read in a line delimited file of labels'),
+  l('link', 'Add link to another container', undefined, { validate: validateLink }),
+  l('link-local-ip', 'Container IPv4/IPv6 link-local addresses'),
   s('log-driver', 'Logging driver for the container'),
   l('log-opt', 'Log driver options'),
   s('mac-address', 'Container MAC address (e.g., 92:d0:c6:0a:29:33)'),
@@ -125,7 +131,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   i('memory-swappiness', 'Tune container memory swappiness (0 to 100)', { default: -1 }),
   l('mount', 'Attach a filesystem mount to the container', undefined, { type: 'mount' }),
   s('name', 'Assign a name to the container'),
-  s('network', 'Connect a container to a network', undefined, { type: 'network' }),
+  l('network', 'Connect a container to a network', undefined, { type: 'network', validate: (v) => (parseNetworkOpt(v), v) }),
   l('network-alias', 'Add network-scoped alias for the container'),
   b('no-healthcheck', 'Disable any container-specified HEALTHCHECK'),
   b('oom-kill-disable', 'Disable OOM Killer'),
@@ -178,7 +184,7 @@ export interface CreateBody {
   Tty: boolean;
   OpenStdin: boolean;
   StdinOnce: boolean;
-  HostConfig: { AutoRemove: boolean; [key: string]: unknown };
+  HostConfig: { AutoRemove: boolean; Dns: string[]; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -320,18 +326,22 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
   }));
 
   const entrypoint = flags.string('entrypoint') !== '' ? [flags.string('entrypoint')] : flags.changed('entrypoint') ? [''] : null;
-  const network = flags.string('network') || 'default';
-  const aliases = flags.list('network-alias');
-  const endpoint: Record<string, unknown> = {};
-  if (aliases.length) endpoint.Aliases = aliases;
-  if (flags.string('ip') || flags.string('ip6')) endpoint.IPAMConfig = { IPv4Address: flags.string('ip'), IPv6Address: flags.string('ip6') };
+  const links = flags.list('link');
+  const net = networking(flags.list('network').map(parseNetworkOpt), {
+    aliases: flags.list('network-alias'),
+    links,
+    ipv4: flags.string('ip'),
+    ipv6: flags.string('ip6'),
+    linkLocalIps: flags.list('link-local-ip'),
+    mac: flags.string('mac-address'),
+  });
   const num = (name: string): number => Number(flags.string(name) || '0');
 
   const hostConfig: CreateBody['HostConfig'] = {
     Binds: binds.length ? binds : null,
     ContainerIDFile: flags.string('cidfile'),
     LogConfig: { Type: logDriver, Config: kvToMap(logOpts) },
-    NetworkMode: network,
+    NetworkMode: net.mode,
     PortBindings: ports.bindings,
     RestartPolicy: restart,
     AutoRemove: autoRemove,
@@ -345,6 +355,7 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
     DnsSearch: flags.list('dns-search'),
     ExtraHosts: flags.list('add-host').length ? flags.list('add-host') : null,
     GroupAdd: flags.list('group-add').length ? flags.list('group-add') : null,
+    Links: links.length ? links : null,
     IpcMode: flags.string('ipc'),
     OomScoreAdj: flags.int('oom-score-adj'),
     PidMode: flags.string('pid'),
@@ -403,12 +414,12 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
     WorkingDir: flags.string('workdir'),
     Entrypoint: entrypoint,
     Labels: kvToMap(labels),
-    MacAddress: flags.string('mac-address') || undefined,
+    MacAddress: net.mac || undefined,
     Healthcheck: healthcheck(flags),
     StopSignal: flags.changed('stop-signal') ? flags.string('stop-signal') : undefined,
     StopTimeout: flags.changed('stop-timeout') ? flags.int('stop-timeout') : undefined,
     HostConfig: hostConfig,
-    NetworkingConfig: { EndpointsConfig: Object.keys(endpoint).length ? { [network]: endpoint } : {} },
+    NetworkingConfig: { EndpointsConfig: net.endpoints },
   };
   return {
     body,

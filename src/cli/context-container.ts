@@ -3,6 +3,7 @@
 import type { ContainerSummary, Port } from '../client/types.ts';
 import { parseReference } from '../image/reference.ts';
 import { goQuote } from './gofmt.ts';
+import { joinHostPort } from './ipaddr.ts';
 import { ellipsis } from './tabwriter.ts';
 import { GO_TYPE } from './template.ts';
 import { goTimeString } from './timeparse.ts';
@@ -34,7 +35,7 @@ export function truncateId(id: string): string {
   return (i >= 0 ? id.slice(i + 1) : id).slice(0, 12);
 }
 
-function joinLabels(labels: Record<string, string> | null | undefined): string {
+export function joinLabels(labels: Record<string, string> | null | undefined): string {
   if (!labels) return '';
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort().join(',');
 }
@@ -50,26 +51,27 @@ function familiarImage(image: string): string {
 
 /** formatter.DisplayablePorts: "0.0.0.0:8080->80/tcp, 443/tcp", consecutive ports grouped. */
 export function displayablePorts(ports: readonly Port[] | null | undefined): string {
+  // Go compares strings by bytes: "0.0.0.0" sorts before "::".
+  const byBytes = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
   const sorted = [...(ports ?? [])].sort(
-    (a, b) => a.PrivatePort - b.PrivatePort || (a.IP ?? '').localeCompare(b.IP ?? '') || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.Type.localeCompare(b.Type),
+    (a, b) => a.PrivatePort - b.PrivatePort || byBytes(a.IP ?? '', b.IP ?? '') || (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || byBytes(a.Type, b.Type),
   );
   const groups = new Map<string, { first: number; last: number }>();
   const result: string[] = [];
   const hostMappings: string[] = [];
-  const hostPort = (ip: string, port: string): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
   const formGroup = (key: string, first: number, last: number): string => {
     const [a, b] = key.split('/') as [string, string | undefined];
     const ip = b === undefined ? '' : a;
     const type = b ?? a;
     let group = first === last ? String(first) : `${first}-${last}`;
-    if (ip) group = `${hostPort(ip, group)}->${group}`;
+    if (ip) group = `${joinHostPort(ip, group)}->${group}`;
     return `${group}/${type}`;
   };
   for (const p of sorted) {
     let key = p.Type;
     if (p.IP) {
       if (p.PublicPort !== p.PrivatePort) {
-        hostMappings.push(`${hostPort(p.IP, String(p.PublicPort ?? 0))}->${p.PrivatePort}/${p.Type}`);
+        hostMappings.push(`${joinHostPort(p.IP, String(p.PublicPort ?? 0))}->${p.PrivatePort}/${p.Type}`);
         continue;
       }
       key = `${p.IP}/${p.Type}`;

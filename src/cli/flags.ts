@@ -18,6 +18,8 @@ export interface FlagSpec {
   deprecated?: string;
   /** Checks or normalises one value; throws with the reason shown after "invalid argument". */
   validate?: (value: string) => string;
+  /** pflag's StringSlice: each value of a list flag is a CSV record of several ("--subnet a,b"). */
+  csv?: boolean;
 }
 
 export class FlagError extends Error {}
@@ -41,7 +43,7 @@ export class ParsedFlags {
     this.set.add(spec.name);
     if (spec.kind === 'list') {
       const prev = (this.values.get(spec.name) as string[] | undefined) ?? [];
-      this.values.set(spec.name, [...prev, value as string]);
+      this.values.set(spec.name, prev.concat(value as string | string[]));
     } else {
       this.values.set(spec.name, value);
     }
@@ -107,8 +109,39 @@ function flagLabel(spec: FlagSpec): string {
   return spec.short ? `-${spec.short}, --${spec.name}` : `--${spec.name}`;
 }
 
+/** encoding/csv's reading of one record, as pflag splits StringSlice values. */
+export function csvFields(s: string): string[] {
+  // pflag reads an empty value as no values at all.
+  if (s === '') return [];
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (s[i] === '"') {
+      for (i++; ; i++) {
+        if (i >= s.length) throw new Error(`parse error on line 1, column ${s.length + 1}: extraneous or missing " in quoted-field`);
+        if (s[i] !== '"') field += s[i];
+        else if (s[i + 1] === '"') field += s[i++];
+        else break;
+      }
+      i++;
+      if (i < s.length && s[i] !== ',') throw new Error(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
+    } else {
+      const end = s.indexOf(',', i);
+      field = s.slice(i, end < 0 ? s.length : end);
+      const quote = field.indexOf('"');
+      if (quote >= 0) throw new Error(`parse error on line 1, column ${i + quote + 1}: bare " in non-quoted-field`);
+      i += field.length;
+    }
+    fields.push(field);
+    if (i >= s.length) return fields;
+    i++;
+  }
+}
+
 function convert(spec: FlagSpec, raw: string): FlagValue {
   try {
+    if (spec.csv) return csvFields(raw).map((v) => (spec.validate ? spec.validate(v) : v));
     const v = spec.validate ? spec.validate(raw) : raw;
     if (spec.kind === 'bool') return parseBool(v);
     if (spec.kind === 'int') return parseGoInt(v);
@@ -216,6 +249,8 @@ function wrap(indent: number, cols: number, s: string): string {
 }
 
 function defaultText(spec: FlagSpec): string {
+  // pflag shows a map option's empty default, which is not its zero text.
+  if (spec.type === 'map') return ' (default map[])';
   const d = spec.default;
   if (d === undefined || d === false || d === '' || d === 0 || (Array.isArray(d) && d.length === 0)) return '';
   if (typeof d === 'string' && (spec.type ?? spec.kind) === 'string') return ` (default ${JSON.stringify(d)})`;

@@ -28,6 +28,12 @@ export function templateOf(format: string): string {
   return f.replace(/^ +| +$/g, '').replaceAll('\\t', '\t').replaceAll('\\n', '\n');
 }
 
+/** formatter.SubHeaderContext: the titles, and a Label method naming a label's column ("com.x-y" → "x y"). */
+function headerContext(header: Record<string, string>): Map<string, string> {
+  const label = (name: string): string => name.split('.').at(-1)!.replace(/[-_]/g, ' ');
+  return Object.assign(new Map(Object.entries(header)), { Label: label });
+}
+
 /**
  * Renders items; header maps field names to column titles. Rows are built
  * first, so nothing is printed when a template fails on some item.
@@ -46,7 +52,7 @@ export function renderItems(format: string, items: readonly object[], header: Re
   if (!isTable(format)) return body;
   let head: string;
   try {
-    head = execute(tmpl, new Map(Object.entries(header)), headerFuncs);
+    head = execute(tmpl, headerContext(header), headerFuncs);
   } catch (e) {
     // docker ignores header failures and keeps what was written.
     if (!(e instanceof TemplateError)) throw e;

@@ -1,10 +1,7 @@
 // -p/--publish and --expose values (go-connections/nat): "[ip:][hostPort:]containerPort[/proto]"
 // with ranges, plus the "published=8080,target=80" long form.
-
-export interface PortBinding {
-  HostIp: string;
-  HostPort: string;
-}
+import type { PortBinding } from '../client/types.ts';
+import { parseIp } from './ipaddr.ts';
 
 export interface PortMaps {
   exposed: Record<string, Record<string, never>>;
@@ -45,14 +42,12 @@ function splitParts(raw: string): [ip: string, hostPort: string, containerPort: 
   return [parts.slice(0, n - 2).join(':'), parts[n - 2]!, containerPort];
 }
 
-const isIp = (s: string): boolean => /^(\d{1,3}\.){3}\d{1,3}$/.test(s) || (s.includes(':') && /^[0-9a-fA-F:.]+$/.test(s));
-
 /** nat.ParsePortSpec: one spec may stand for a range of mappings. */
 export function parsePortSpec(raw: string): { port: string; binding: PortBinding }[] {
   let [ip, hostPort, containerPart] = splitParts(raw);
   const [proto, containerPort] = splitProtoPort(containerPart);
   if (ip.startsWith('[')) ip = ip.replace(/^\[|\]$/g, '');
-  if (ip && !isIp(ip)) throw new Error(`invalid IP address: ${ip}`);
+  if (ip && !parseIp(ip)) throw new Error(`invalid IP address: ${ip}`);
   if (containerPort === '') throw new Error(`no port specified: ${raw}<empty>`);
   let start: number, end: number;
   try {

@@ -26,7 +26,10 @@ const info = entry('Display system-wide information', async () => (await import(
 const kill = entry('Kill one or more running containers', async () => (await import('./commands/lifecycle.ts')).kill);
 const load = entry('Load an image from a tar archive or STDIN', async () => (await import('./commands/load.ts')).load);
 const logs = entry('Fetch the logs of a container', async () => (await import('./commands/logs.ts')).logs);
+const networkLs = entry('List networks', async () => (await import('./commands/network.ts')).networkLs);
+const networkRm = entry('Remove one or more networks', async () => (await import('./commands/network.ts')).networkRm);
 const pause = entry('Pause all processes within one or more containers', async () => (await import('./commands/lifecycle.ts')).pause);
+const port = entry('List port mappings or a specific mapping for the container', async () => (await import('./commands/port.ts')).port);
 const ps = entry('List containers', async () => (await import('./commands/ps.ts')).ps);
 const pull = entry('Download an image from a registry', async () => (await import('./commands/pull.ts')).pull);
 const rename = entry('Rename a container', async () => (await import('./commands/lifecycle.ts')).rename);
@@ -48,7 +51,7 @@ export const commands: Record<string, Entry> = {
   run, exec, ps, pull, images, version, info,
   attach, create, events, export: exportCmd, history, import: importCmd,
   inspect: entry('Return low-level information on berth objects', async () => (await import('./commands/inspect.ts')).inspect),
-  kill, load, logs, pause, rename, restart, rm, rmi, save, start, stop, tag, top, unpause, wait,
+  kill, load, logs, pause, port, rename, restart, rm, rmi, save, start, stop, tag, top, unpause, wait,
 };
 
 export const COMMON = ['run', 'exec', 'ps', 'pull', 'images', 'version', 'info'];
@@ -59,7 +62,7 @@ export const groups: Record<string, Group> = {
     commands: {
       attach, create, exec, export: exportCmd,
       inspect: entry('Display detailed information on one or more containers', async () => (await import('./commands/inspect.ts')).containerInspect),
-      kill, logs, ls: ps, list: ps, ps, pause,
+      kill, logs, ls: ps, list: ps, ps, pause, port,
       prune: entry('Remove all stopped containers', async () => (await import('./commands/prune.ts')).containerPrune),
       rename, restart, rm, remove: rm, run, start, stop, top, unpause, wait,
     },
@@ -72,6 +75,18 @@ export const groups: Record<string, Group> = {
       load, ls: images, list: images,
       prune: entry('Remove unused images', async () => (await import('./commands/prune.ts')).imagePrune),
       pull, rm: rmi, remove: rmi, save, tag,
+    },
+  },
+  network: {
+    short: 'Manage networks',
+    commands: {
+      connect: entry('Connect a container to a network', async () => (await import('./commands/network.ts')).networkConnect),
+      create: entry('Create a network', async () => (await import('./commands/network.ts')).networkCreate),
+      disconnect: entry('Disconnect a container from a network', async () => (await import('./commands/network.ts')).networkDisconnect),
+      inspect: entry('Display detailed information on one or more networks', async () => (await import('./commands/network.ts')).networkInspect),
+      ls: networkLs, list: networkLs,
+      prune: entry('Remove all unused networks', async () => (await import('./commands/prune.ts')).networkPrune),
+      rm: networkRm, remove: networkRm,
     },
   },
   system: {

@@ -659,6 +659,12 @@ class State {
       return member;
     }
     if (receiver instanceof Map) {
+      // A map type's own methods come before its keys, as in Go (formatter.SubHeaderContext.Label).
+      const method: unknown = Object.hasOwn(receiver, name) ? (receiver as unknown as Record<string, unknown>)[name] : undefined;
+      if (typeof method === 'function') {
+        if (args.length !== method.length) this.fail(node, `wrong number of args for ${name}: want ${method.length} got ${args.length}`);
+        return method.apply(receiver, args);
+      }
       if (hasArgs) this.fail(node, `${name} is not a method but has arguments`);
       return receiver.get(name);
     }

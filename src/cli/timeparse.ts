@@ -58,14 +58,39 @@ export function getTimestamp(value: string, now: Date = new Date()): string {
   return value;
 }
 
+/** Go's "-0700" for an offset in minutes. */
+function numericZone(off: number): string {
+  return (off < 0 ? '-' : '+') + pad(Math.trunc(Math.abs(off) / 60)) + pad(Math.abs(off) % 60);
+}
+
+/** The local zone's name at d, as Go's "MST" prints it. */
+function localZoneName(d: Date): string {
+  const abbr = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return abbr === 'GMT' && d.getTimezoneOffset() === 0 ? 'UTC' : abbr;
+}
+
 /** Go's time.Time.String() in local time: "2006-01-02 15:04:05 -0700 MST". */
 export function goTimeString(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
-  const off = -d.getTimezoneOffset();
-  const sign = off < 0 ? '-' : '+';
-  const zone = sign + pad(Math.trunc(Math.abs(off) / 60)) + pad(Math.abs(off) % 60);
-  const abbr = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${localDate(d)} ${localTime(d)} ${zone} ${abbr === 'GMT' && off === 0 ? 'UTC' : abbr}`;
+  return `${localDate(d)} ${localTime(d)} ${numericZone(-d.getTimezoneOffset())} ${localZoneName(d)}`;
+}
+
+/**
+ * time.Time.String() of an RFC 3339 timestamp the way Go decodes it: in its
+ * own offset, named like the local zone when the offsets agree, else
+ * "+0200 +0200" as Go prints a zone it made up.
+ */
+export function goTimeStringOf(rfc3339: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(rfc3339);
+  if (!m) return rfc3339;
+  const [, date, time, frac = '', zone] = m;
+  const fraction = frac.slice(0, 9).replace(/0+$/, '');
+  const clock = `${date} ${time}${fraction ? '.' + fraction : ''}`;
+  if (zone === 'Z') return `${clock} +0000 UTC`;
+  const off = (zone![0] === '-' ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(4, 6)));
+  const instant = new Date(Date.parse(rfc3339));
+  const name = -instant.getTimezoneOffset() === off ? localZoneName(instant) : numericZone(off);
+  return `${clock} ${numericZone(off)} ${name}`;
 }
 
 /** time.Format(RFC3339) in local time; with nanos, docker's RFC3339NanoFixed (events). */

@@ -25,10 +25,6 @@ export function pruneVolumes(c: Client, filters?: Filters): Promise<PruneReport>
   return c.json('POST', '/volumes/prune', { query: { filters: filtersQuery(filters) } });
 }
 
-export function pruneNetworks(c: Client, filters?: Filters): Promise<PruneReport> {
-  return c.json('POST', '/networks/prune', { query: { filters: filtersQuery(filters) } });
-}
-
 export function pruneBuildCache(c: Client, opts: { all?: boolean; filters?: Filters }): Promise<PruneReport> {
   return c.json('POST', '/build/prune', { query: { all: opts.all, filters: filtersQuery(opts.filters) } });
 }

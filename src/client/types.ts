@@ -54,11 +54,17 @@ export interface ContainerConfig {
   [key: string]: unknown;
 }
 
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
 export interface ContainerInspect {
   Id: string;
   Name: string;
   Created: string;
   Image: string;
+  NetworkSettings?: { Ports?: Record<string, PortBinding[] | null> | null; [key: string]: unknown } | null;
   State: {
     Status: string;
     Running: boolean;
@@ -202,6 +208,61 @@ export interface PruneReport {
   NetworksDeleted?: string[] | null;
   CachesDeleted?: string[] | null;
   SpaceReclaimed?: number;
+}
+
+export interface NetworkSummary {
+  Name: string;
+  Id: string;
+  Created?: string;
+  Scope?: string;
+  Driver?: string;
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  Internal?: boolean;
+  Labels?: Labels;
+  [key: string]: unknown;
+}
+
+export interface IpamConfig {
+  Subnet: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+
+/** POST /networks/create, field for field what docker's CLI sends. */
+export interface NetworkCreateRequest {
+  Name: string;
+  Driver: string;
+  Scope: string;
+  /** Only sent when --ipv4/--ipv6 is given, so the daemon's default applies otherwise. */
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  IPAM: { Driver: string; Options: Record<string, string>; Config: IpamConfig[] };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigOnly: boolean;
+  ConfigFrom: { Network: string } | null;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+  CheckDuplicate: boolean;
+}
+
+export interface EndpointIpamConfig {
+  IPv4Address?: string;
+  IPv6Address?: string;
+  LinkLocalIPs?: string[];
+}
+
+/** The settings a client gives for one network endpoint (create's EndpointsConfig, connect). */
+export interface EndpointSettings {
+  IPAMConfig?: EndpointIpamConfig | null;
+  Links?: string[] | null;
+  Aliases?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+  MacAddress?: string;
+  GwPriority?: number;
 }
 
 /** The filters query parameter: {"status": {"exited": true}}. */

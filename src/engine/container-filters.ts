@@ -50,6 +50,7 @@ export function containerFilter(filters: Record<string, string[]>, ctx: FilterCo
     if (filters.label?.length && !filters.label.every((l) => labelMatches(r.Config.Labels, l))) return false;
     if (filters.exited?.length && (status !== 'exited' || !filters.exited.includes(String(r.State.ExitCode)))) return false;
     if (ancestors.length && !ancestors.some((set) => set.has(r.Image))) return false;
+    if (filters.network?.length && !filters.network.some((n) => Object.entries(r.NetworkSettings?.Networks ?? {}).some(([name, ep]) => name === n || ep.NetworkID === n))) return false;
     if (before && r.Created >= before) return false;
     if (since && r.Created <= since) return false;
     return true;

@@ -26,6 +26,9 @@ import { cgroupV2, hostCaps } from '../runtime/cgroups.ts';
 import { parseSize } from '../util/units.ts';
 import { bootId, isAlive } from '../util/process.ts';
 import { DEFAULT_LOG_LIMITS, conmonControl, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
+import { ContainerNetworking } from './networking.ts';
+import type { NetworkManager } from '../network/manager.ts';
+import type { EndpointSettings } from '../network/types.ts';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -49,6 +52,7 @@ export class Engine {
   readonly events = new Events();
   readonly runc: Runc;
   readonly conmon: Conmon;
+  readonly net: ContainerNetworking;
   readonly containers = new Map<string, Container>();
   readonly names = new Map<string, string>();
   #exitWatch = new AbortController();
@@ -60,10 +64,11 @@ export class Engine {
   #rotating = false;
   #restartDelays = new Map<string, number>();
 
-  constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter) {
+  constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter, networks: NetworkManager) {
     this.opts = opts;
     this.images = images;
     this.snapshots = snapshots;
+    this.net = new ContainerNetworking(networks, (ref) => this.get(ref), () => this.containers.values());
     this.runc = new Runc(opts.runtimePath, join(opts.execRoot, 'runc'));
     this.conmon = new Conmon(opts.conmonPath, this.runc);
     images.users = {
@@ -111,6 +116,11 @@ export class Engine {
     this.#watchExits();
     this.#rotation = setInterval(() => void this.#rotateLogs(), 250).unref();
     for (const c of [...this.containers.values()]) await this.#reconcile(c);
+    await this.net.networks.reconcile();
+    for (const c of this.containers.values()) {
+      const ports = c.record.NetworkSettings?.Ports;
+      if (c.running && ports?.length) await this.net.networks.reserveRunning(c.id, ports).catch((err: Error) => console.error(`berthd: ports of ${c.id.slice(0, 12)}: ${err.message}`));
+    }
   }
 
   /**
@@ -275,7 +285,7 @@ export class Engine {
     const config = mergeConfig(imageCfg.config ?? {}, reqConfig);
     const argv = commandOf(config);
     if (argv.length === 0) throw badRequest('No command specified');
-    this.#validateNetworkMode(host.NetworkMode);
+    const networkState = this.net.atCreate(req, host, req.NetworkingConfig);
     config.Hostname = req.Hostname || (host.NetworkMode === 'host' ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : id.slice(0, 12));
     config.Image = req.Image;
     const record: ContainerRecord = {
@@ -296,6 +306,7 @@ export class Engine {
         ...host,
       },
       ManuallyStopped: false,
+      NetworkSettings: networkState,
     };
     const c = new Container(record, join(this.opts.dataRoot, 'containers', id), join(this.opts.execRoot, 'containers', id));
     try {
@@ -318,15 +329,6 @@ export class Engine {
       if (!this.names.has(n)) return n;
     }
     return `${generateName()}_${randomId().slice(0, 6)}`;
-  }
-
-  #validateNetworkMode(mode: string | undefined): void {
-    if (!mode || ['default', 'bridge', 'none', 'host'].includes(mode)) return;
-    if (mode.startsWith('container:')) {
-      this.get(mode.slice(10));
-      return;
-    }
-    throw notFound(`network ${mode} not found`);
   }
 
   #attrs(c: Container, extra: Record<string, string> = {}): Record<string, string> {
@@ -365,15 +367,12 @@ export class Engine {
       }
       const cwd = r.Config.WorkingDir || '/';
       await ensureWorkdir(c.rootfs, cwd, user.uid, user.gid);
-      const network = this.#networkFor(host.NetworkMode);
+      const network = this.net.namespace(c);
       const mounts: OciMount[] = await writeIdentityFiles(c.dataDir, {
         hostname: r.Config.Hostname ?? c.id.slice(0, 12),
-        hostsEntries: host.ExtraHosts ?? [],
         hostNetwork: host.NetworkMode === 'host',
-        dns: host.Dns ?? [],
-        dnsSearch: host.DnsSearch ?? [],
-        dnsOptions: host.DnsOptions ?? [],
         readonly: !!host.ReadonlyRootfs,
+        ...this.net.identity(c),
       });
       let args = [r.Path, ...r.Args];
       if (host.Init) {
@@ -435,6 +434,7 @@ export class Engine {
       created = true;
       r.ConmonPid = Number((await readFile(join(c.runDir, 'conmon.pid'), 'utf8').catch(() => '0')).trim()) || undefined;
       r.BootId = bootId();
+      await this.net.attach(c, pid, r.Config.Hostname ?? c.id.slice(0, 12));
       c.markStarted();
       await this.runc.start(c.id, pid);
       Object.assign(r.State, {
@@ -447,6 +447,7 @@ export class Engine {
     } catch (err) {
       const message = (err as Error).message;
       if (created) await this.runc.delete(c.id).catch(() => {});
+      await this.net.detach(c);
       await this.snapshots.unmount(c.rootfs).catch(() => {});
       r.State.Error = message;
       r.State.ExitCode = exitCodeForStartError(message);
@@ -460,16 +461,6 @@ export class Engine {
       if (host.AutoRemove) setImmediate(() => this.remove(c.id, { force: true }).catch(() => {}));
       throw err instanceof ApiError ? err : badRequest(message);
     }
-  }
-
-  #networkFor(mode: string | undefined): { mode: 'private' | 'host' } | { mode: 'path'; path: string } {
-    if (mode === 'host') return { mode: 'host' };
-    if (mode?.startsWith('container:')) {
-      const other = this.get(mode.slice(10));
-      if (!other.running) throw conflict(`cannot join network of a non running container: ${other.id}`);
-      return { mode: 'path', path: `/proc/${other.record.State.Pid}/ns/net` };
-    }
-    return { mode: 'private' };
   }
 
   // ---- exit handling ----------------------------------------------------
@@ -543,6 +534,7 @@ export class Engine {
   async #teardown(c: Container): Promise<void> {
     if (!c.needsTeardown) return;
     await this.runc.delete(c.id).catch(() => {});
+    await this.net.detach(c);
     await this.snapshots.unmount(c.rootfs).catch(() => {});
     c.needsTeardown = false;
   }
@@ -684,6 +676,29 @@ export class Engine {
     await this.snapshots.remove(c.id).catch(() => {});
     await rm(c.runDir, { recursive: true, force: true });
     await rm(c.dataDir, { recursive: true, force: true });
+  }
+
+  // ---- networks ---------------------------------------------------------
+
+  async connect(netRef: string, ref: string, cfg: Partial<EndpointSettings>): Promise<void> {
+    const net = this.net.networks.get(netRef);
+    const c = this.get(ref);
+    await c.locked(async () => {
+      await this.net.connect(c, net, cfg ?? {});
+      await c.save();
+    });
+    this.net.networks.opts.emit('connect', net, { container: c.id });
+  }
+
+  async disconnect(netRef: string, ref: string, force: boolean): Promise<void> {
+    const net = this.net.networks.get(netRef);
+    const c = force ? this.find(ref) : this.get(ref);
+    if (!c) return;
+    await c.locked(async () => {
+      await this.net.disconnect(c, net);
+      await c.save();
+    });
+    this.net.networks.opts.emit('disconnect', net, { container: c.id });
   }
 
   // ---- misc -------------------------------------------------------------

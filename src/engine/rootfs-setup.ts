@@ -86,7 +86,8 @@ export async function ensureWorkdir(root: string, dir: string, uid: number, gid:
   }
 }
 
-function hostsFile(hostname: string, extra: string[]): string {
+/** docker's /etc/hosts: the usual names, --add-host entries, then the container's own address. */
+export function hostsFile(hostname: string, extra: string[], address?: string): string {
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -98,7 +99,8 @@ function hostsFile(hostname: string, extra: string[]): string {
       const i = h.lastIndexOf(':');
       return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
     }),
-    `127.0.1.1\t${hostname}`,
+    // Without an address of its own (--network none) the name still resolves, as on docker.
+    `${address ?? '127.0.1.1'}\t${hostname}`,
     '',
   ].join('\n');
 }
@@ -122,6 +124,7 @@ export async function resolvConf(hostNetwork: boolean, dns: string[], search: st
 export interface IdentityFiles {
   hostname: string;
   hostsEntries: string[];
+  address?: string;
   hostNetwork: boolean;
   dns: string[];
   dnsSearch: string[];
@@ -133,7 +136,7 @@ export interface IdentityFiles {
 export async function writeIdentityFiles(dir: string, f: IdentityFiles): Promise<OciMount[]> {
   const files: [string, string][] = [
     ['hostname', `${f.hostname}\n`],
-    ['hosts', f.hostNetwork ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(f.hostname, f.hostsEntries)) : hostsFile(f.hostname, f.hostsEntries)],
+    ['hosts', f.hostNetwork ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(f.hostname, f.hostsEntries)) : hostsFile(f.hostname, f.hostsEntries, f.address)],
     ['resolv.conf', await resolvConf(f.hostNetwork, f.dns, f.dnsSearch, f.dnsOptions)],
   ];
   const mounts: OciMount[] = [];

@@ -1,6 +1,7 @@
 // The container as the engine keeps it, in the Docker API's own field names
 // so inspect output is the record itself, not a translation of it.
 import type { ContainerDefaults, HealthConfig } from '../image/types.ts';
+import type { ContainerNetworkState } from '../network/types.ts';
 
 export interface RestartPolicy {
   Name: '' | 'no' | 'always' | 'on-failure' | 'unless-stopped';
@@ -99,6 +100,8 @@ export interface ContainerRecord {
   ConmonPid?: number;
   /** The boot ConmonPid belongs to (see util/process.ts). */
   BootId?: string;
+  /** Endpoints and held host ports; absent in records from before networks. */
+  NetworkSettings?: ContainerNetworkState;
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -7,7 +7,13 @@ import { collect } from './streams.ts';
 
 export const BUSYBOX = '/bin/busybox';
 
-export function busyboxTar(): Promise<Buffer> {
+export interface ExtraFile {
+  name: string;
+  data: Buffer;
+  mode: number;
+}
+
+export function busyboxTar(extra: ExtraFile[] = []): Promise<Buffer> {
   const applets = execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   const p = pack();
   const mtime = new Date(statSync(BUSYBOX).mtimeMs);
@@ -21,6 +27,7 @@ export function busyboxTar(): Promise<Buffer> {
   }
   p.entry({ name: 'etc/passwd', mode: 0o644, mtime }, 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
   p.entry({ name: 'etc/group', mode: 0o644, mtime }, 'root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nusers:x:100:www-data\nnogroup:x:65534:\n');
+  for (const f of extra) p.entry({ name: f.name, mode: f.mode, mtime }, f.data);
   p.finalize();
   return collect(p);
 }

@@ -2,7 +2,7 @@
 // busybox image imported, and a teardown that removes every container and
 // then checks nothing was left behind (runc state, mounts, conmons).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, readdir } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { before, after } from 'node:test';
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { busyboxTar } from './busybox.ts';
+import { removeFirewall } from '../../src/network/firewall.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const BERTHD = join(ROOT, 'bin/berthd');
@@ -62,11 +63,15 @@ function sh(cmd: string, args: string[]): Promise<string> {
 
 export class TestDaemon {
   readonly dir: string;
+  /** The default bridge, unique per daemon; berthd's iptables chains are named after it. */
+  readonly bridge = `bt${Math.random().toString(16).slice(2, 10)}`;
+  readonly extraArgs: string[];
   proc?: ChildProcess;
   log = '';
 
-  constructor(dir: string) {
+  constructor(dir: string, extraArgs: string[] = []) {
     this.dir = dir;
+    this.extraArgs = extraArgs;
   }
 
   get dataRoot(): string {
@@ -89,8 +94,8 @@ export class TestDaemon {
   }
 
   /** A daemon for one test file: started (with busybox) before its tests, stopped and checked after. */
-  static forFile(): TestDaemon {
-    const d = new TestDaemon(mkdtempSync(join(tmpdir(), 'berth-test-')));
+  static forFile(extraArgs: string[] = []): TestDaemon {
+    const d = new TestDaemon(mkdtempSync(join(tmpdir(), 'berth-test-')), extraArgs);
     before(() => d.launchWithImage());
     after(() => d.stop());
     return d;
@@ -103,7 +108,7 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
-    const proc = spawn(BERTHD, ['--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', `unix://${this.socket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(BERTHD, ['--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', `unix://${this.socket}`, '--bridge', this.bridge, ...this.extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
@@ -154,16 +159,21 @@ export class TestDaemon {
     });
   }
 
-  /** Removes every container, stops the daemon and asserts nothing is left behind. */
+  /** Removes every container and network, stops the daemon and asserts nothing is left behind. */
   async stop(): Promise<void> {
+    const leftovers: string[] = [];
+    let networks: { Id: string; Name: string; Options: Record<string, string> }[] = [];
     if (this.proc && this.proc.exitCode === null) {
       const list = await this.api('GET', '/containers/json?all=1').catch(() => undefined);
       if (list?.status === 200) {
         for (const c of list.json() as { Id: string }[]) await this.api('DELETE', `/containers/${c.Id}?force=1`).catch(() => {});
       }
+      const nets = await this.api('GET', '/networks').catch(() => undefined);
+      if (nets?.status === 200) networks = nets.json();
+      await this.api('POST', '/networks/prune').catch(() => {});
       await this.halt();
     }
-    const leftovers: string[] = [];
+    leftovers.push(...(await this.#networkLeftovers(networks)));
     const runcList = await sh('runc', ['--root', join(this.execRoot, 'runc'), 'list', '-q']);
     if (runcList.trim()) leftovers.push(`runc containers: ${runcList.trim()}`);
     const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(this.dir));
@@ -180,7 +190,28 @@ export class TestDaemon {
       const target = line.split(' ')[4];
       if (target) await sh('umount', ['-l', target]);
     }
+    await sh('ip', ['link', 'del', this.bridge]);
+    for (const n of networks) if (n.Name !== 'bridge') await sh('ip', ['link', 'del', n.Options['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`]);
+    await removeFirewall(this.bridge);
     await rm(this.dir, { recursive: true, force: true });
     if (leftovers.length) throw new Error(`left behind:\n${leftovers.join('\n')}`);
+  }
+
+  /** Interfaces still on the daemon's bridges, port forwards and IPAM leases once every container is gone. */
+  async #networkLeftovers(networks: { Id: string; Name: string; Options: Record<string, string> }[]): Promise<string[]> {
+    const out: string[] = [];
+    const bridges = [this.bridge, ...networks.filter((n) => n.Name !== 'bridge' && n.Options['com.docker.network.bridge.name'] === undefined).map((n) => `br-${n.Id.slice(0, 12)}`)];
+    for (const br of bridges) {
+      const ports = (await sh('ip', ['-o', 'link', 'show', 'master', br])).trim();
+      if (ports) out.push(`interfaces on ${br}: ${ports}`);
+    }
+    const nat = await sh('iptables-save', ['-t', 'nat']);
+    for (const n of networks) if (nat.includes(n.Id)) out.push(`port forwards of network ${n.Name} in iptables`);
+    const ipam = join(this.dataRoot, 'network', 'ipam');
+    for (const net of existsSync(ipam) ? await readdir(ipam) : []) {
+      const leases = (await readdir(join(ipam, net))).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+      if (leases.length) out.push(`IPAM leases in ${net}: ${leases.join(' ')}`);
+    }
+    return out;
   }
 }

@@ -199,7 +199,9 @@ test('help goes to stdout with exit 0 and names every alias', async () => {
   assert.match(r.out, /^Usage:  berth container ls \[OPTIONS\]\n\nList containers\n\nAliases:\n  berth container ls, berth container list, berth container ps, berth ps\n\nOptions:\n/);
   const root = await berth(['--help']);
   assert.match(root.out, /Management Commands:\n  container   Manage containers/);
-  assert.match((await berth(['image'])).out, /^Usage:  berth image COMMAND/);
+  // A bare group name is not a request for help: docker prints it on stderr.
+  assert.match((await berth(['image'])).err, /^Usage:  berth image COMMAND/);
+  assert.match((await berth(['image', '--help'])).out, /^Usage:  berth image COMMAND/);
   assert.match((await berth(['--version'])).out, /^berth version \d+\.\d+\.\d+, build /);
 });
 

@@ -49,9 +49,7 @@ export function systemRoutes(router: Router, { engine, info }: ApiDeps): void {
     });
   });
 
-  // `docker system prune` prunes networks and the build cache too. berth has
-  // no user-defined networks or build cache yet, so there is nothing to delete.
-  router.add('POST', '/networks/prune', ({ res }) => sendJson(res!, 200, { NetworksDeleted: null }));
+  // `docker system prune` prunes the build cache too; berth has none yet.
   router.add('POST', '/build/prune', ({ res }) => sendJson(res!, 200, { CachesDeleted: null, SpaceReclaimed: 0 }));
 
   router.add('GET', '/system/df', async ({ res }) => {

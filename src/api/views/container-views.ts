@@ -3,6 +3,7 @@ import type { Engine } from '../../engine/engine.ts';
 import type { Container } from '../../engine/container.ts';
 import { humanDuration } from '../../util/human.ts';
 import { shortId } from '../../util/ids.ts';
+import { portsView } from '../../network/ports.ts';
 
 export function statusText(c: Container, now = Date.now()): string {
   const s = c.record.State;
@@ -23,19 +24,41 @@ function networkMode(c: Container): string {
   return !m || m === 'default' ? 'bridge' : m;
 }
 
-function networks(c: Container): object {
-  const mode = networkMode(c);
-  return mode.startsWith('container:') ? {} : { [mode]: { IPAMConfig: null, Links: null, Aliases: null, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null } };
+/** The endpoints without berth's own bookkeeping fields. */
+function networks(c: Container): Record<string, object> {
+  const out: Record<string, object> = {};
+  for (const [name, ep] of Object.entries(c.record.NetworkSettings?.Networks ?? {})) {
+    const { IfName: _i, RequestedMac: requested, ...view } = ep;
+    // docker shows the MAC asked for until the container runs.
+    out[name] = { ...view, MacAddress: view.MacAddress || requested || '' };
+  }
+  return out;
 }
 
 export function networkSettings(c: Container): object {
+  const r = c.record;
   const mode = networkMode(c);
+  // The top-level address fields are the default bridge's, as in docker.
+  const bridge = r.NetworkSettings?.Networks.bridge;
   return {
     Bridge: '', SandboxID: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-    Ports: {}, SandboxKey: c.running && mode !== 'host' ? `/proc/${c.record.State.Pid}/ns/net` : '',
-    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks(c),
+    Ports: mode.startsWith('container:') || mode === 'host' ? {} : portsView(r.Config.ExposedPorts as Record<string, unknown> | undefined, r.HostConfig.PortBindings ?? undefined, r.NetworkSettings?.Ports ?? []),
+    SandboxKey: c.running && mode !== 'host' ? `/proc/${r.State.Pid}/ns/net` : '',
+    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: bridge?.EndpointID ?? '', Gateway: bridge?.Gateway ?? '', GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0, IPAddress: bridge?.IPAddress ?? '', IPPrefixLen: bridge?.IPPrefixLen ?? 0, IPv6Gateway: '', MacAddress: bridge?.MacAddress ?? '', Networks: networks(c),
   };
+}
+
+/** GET /containers/json's Ports: one entry per binding, and exposed ports alone. */
+function listPorts(c: Container): object[] {
+  // docker lists ports of running containers only.
+  if (!c.running) return [];
+  const view = portsView(c.record.Config.ExposedPorts as Record<string, unknown> | undefined, c.record.HostConfig.PortBindings ?? undefined, c.record.NetworkSettings?.Ports ?? []);
+  return Object.entries(view).flatMap(([key, bindings]) => {
+    const [port, type] = key.split('/');
+    if (!bindings) return [{ PrivatePort: Number(port), Type: type }];
+    return bindings.map((b) => ({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: type }));
+  });
 }
 
 /** One row of GET /containers/json. */
@@ -51,7 +74,7 @@ export function containerJson(engine: Engine, c: Container): Record<string, unkn
     ImageID: r.Image,
     Command: [r.Path, ...r.Args].map(quoteArg).join(' '),
     Created: Math.floor(Date.parse(r.Created) / 1000),
-    Ports: [],
+    Ports: listPorts(c),
     Labels: r.Config.Labels ?? {},
     State: r.Removing ? 'removing' : r.State.Status,
     Status: statusText(c),

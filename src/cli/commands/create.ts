@@ -9,6 +9,7 @@ import { buildContainerOptions, CONTAINER_FLAGS } from '../container-opts.ts';
 import type { ContainerOptions } from '../container-opts.ts';
 import type { ParsedFlags } from '../flags.ts';
 import { BIN } from '../help.ts';
+import { isLoopback, parseIp } from '../ipaddr.ts';
 import { pullWithProgress } from './pull.ts';
 
 /** docker's withHelp + toStatusError: run/create failures exit 125, or 126/127 when the command cannot run. */
@@ -47,7 +48,13 @@ export async function createWithPull(ctx: Context, opts: ContainerOptions): Prom
     await pullWithProgress(ctx, image, progress, opts.platform);
     res = await create();
   }
-  for (const w of res.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
+  const warnings = [...(res.Warnings ?? [])];
+  const localDns = opts.body.HostConfig.Dns.find((d) => {
+    const ip = parseIp(d);
+    return ip !== null && isLoopback(ip);
+  });
+  if (localDns) warnings.push(`Localhost DNS (${localDns}) may fail in containers.`);
+  for (const w of warnings) ctx.stderr.write(`WARNING: ${w}\n`);
   if (opts.cidfile) writeFileSync(opts.cidfile, res.Id);
   return res.Id;
 }

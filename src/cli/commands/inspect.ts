@@ -20,7 +20,7 @@ interface Found {
 type Getter = (ref: string) => Promise<Found>;
 
 /** inspect.Inspect: output first, then every failure, one per line. */
-async function inspectAll(ctx: Context, refs: string[], format: string, get: Getter): Promise<void> {
+export async function inspectAll(ctx: Context, refs: string[], format: string, get: Getter): Promise<void> {
   let tmpl: Template | null = null;
   if (format !== '' && format !== 'json') {
     try {
@@ -95,7 +95,7 @@ function skippable(e: unknown): boolean {
   return (e instanceof ApiError && e.status === 404) || msg.includes('not supported') || msg.includes('invalid reference format');
 }
 
-const FORMAT_FLAG: FlagSpec = { name: 'format', short: 'f', kind: 'string', usage: FORMAT_HELP.json };
+export const FORMAT_FLAG: FlagSpec = { name: 'format', short: 'f', kind: 'string', usage: FORMAT_HELP.json };
 
 export const inspect: Command = {
   use: '[OPTIONS] NAME|ID [NAME|ID...]',

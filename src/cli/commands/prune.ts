@@ -1,7 +1,8 @@
-// berth system prune, container prune and image prune.
+// berth system prune, container prune, image prune and network prune.
 import { pruneContainers } from '../../client/containers.ts';
 import { pruneImages } from '../../client/images.ts';
-import { pruneBuildCache, pruneNetworks, pruneVolumes } from '../../client/system.ts';
+import { pruneNetworks } from '../../client/networks.ts';
+import { pruneBuildCache, pruneVolumes } from '../../client/system.ts';
 import type { Filters, PruneReport } from '../../client/types.ts';
 import type { Command, Context } from '../command.ts';
 import { filterFlag, toFilters } from '../filters.ts';
@@ -74,6 +75,18 @@ export const containerPrune: Command = {
   flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), FORCE],
   run: (ctx, flags) =>
     prune(ctx, flags.bool('force'), 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue?', [containersPruner], false, toFilters(flags.list('filter'))),
+};
+
+export const networkPrune: Command = {
+  use: '[OPTIONS]',
+  args: { max: 0 },
+  flags: [filterFlag('Provide filter values (e.g. "until=<timestamp>")', false), FORCE],
+  async run(ctx, flags) {
+    if (!flags.bool('force') && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?'))) return;
+    // Networks free no space, so docker prints no total here.
+    const [, output] = await networksPruner(ctx, false, toFilters(flags.list('filter')));
+    if (output) ctx.stdout.write(output + '\n');
+  },
 };
 
 export const imagePrune: Command = {

@@ -1,0 +1,13 @@
+// Removes what a berthd left on the host's network once it is stopped for
+// good (a demo or a scratch daemon): its default bridge and its iptables
+// chains. A daemon that will start again keeps them, as dockerd keeps docker0.
+import { spawnSync } from 'node:child_process';
+import { removeFirewall } from '../src/network/firewall.ts';
+
+const bridge = process.argv[2];
+if (!bridge) {
+  process.stderr.write('usage: net-teardown.ts BRIDGE\n');
+  process.exit(2);
+}
+spawnSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
+await removeFirewall(bridge);

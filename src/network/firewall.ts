@@ -1,0 +1,87 @@
+// berthd's own iptables rules, one filter chain and one nat chain per daemon,
+// named after its default bridge so that several daemons on one host (tests,
+// benchmarks) never touch each other's rules. Both chains are computed whole
+// from the list of networks and replaced in one iptables-restore, so the
+// rules are always exactly what the networks say, after a crash too.
+// Per-container port forwarding is the CNI portmap plugin's.
+import { spawn } from 'node:child_process';
+
+export interface FirewallNetwork {
+  bridge: string;
+  subnet: string;
+  internal: boolean;
+}
+
+export function chainNames(tag: string): { filter: string; nat: string } {
+  return { filter: `BERTH-FWD-${tag}`, nat: `BERTH-POST-${tag}` };
+}
+
+/** The iptables-restore input that makes berthd's chains match `networks`. */
+export function firewallRules(tag: string, networks: FirewallNetwork[]): string {
+  const { filter, nat } = chainNames(tag);
+  const f: string[] = [];
+  const n: string[] = [];
+  // Internal networks first: nothing crosses their bridge, published ports neither.
+  for (const net of networks.filter((x) => x.internal)) {
+    f.push(`-A ${filter} -i ${net.bridge} ! -o ${net.bridge} -j DROP`, `-A ${filter} -o ${net.bridge} ! -i ${net.bridge} -j DROP`);
+  }
+  for (const net of networks) {
+    // Accepted here so that a FORWARD policy of DROP (left by dockerd, say) does not cut containers off.
+    // Replies and published ports come before the isolation below: a published port is for anyone.
+    f.push(
+      `-A ${filter} -o ${net.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+      `-A ${filter} -o ${net.bridge} -m conntrack --ctstate DNAT -j ACCEPT`,
+    );
+  }
+  for (const net of networks) {
+    const br = net.bridge;
+    // Networks are isolated from each other, as docker's are.
+    for (const other of networks) if (other.bridge !== br) f.push(`-A ${filter} -i ${br} -o ${other.bridge} -j DROP`);
+    f.push(`-A ${filter} -i ${br} -j ACCEPT`);
+    if (net.internal) continue;
+    n.push(
+      `-A ${nat} -s ${net.subnet} ! -o ${br} -j MASQUERADE`,
+      // Hairpin: a container reaching a published port of its own network through
+      // the host must see the replies come back from the host, not the peer.
+      `-A ${nat} -s ${net.subnet} -o ${br} -m conntrack --ctstate DNAT -j MASQUERADE`,
+    );
+  }
+  return ['*filter', `:${filter} - [0:0]`, ...f, 'COMMIT', '*nat', `:${nat} - [0:0]`, ...n, 'COMMIT', ''].join('\n');
+}
+
+function iptables(args: string[], input?: string, cmd = 'iptables'): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+    child.stdin.on('error', () => {});
+    child.stdin.end(input ?? '');
+  });
+}
+
+async function ensureJump(table: string, from: string, chain: string): Promise<void> {
+  if ((await iptables(['-w', '-t', table, '-C', from, '-j', chain])).code === 0) return;
+  const r = await iptables(['-w', '-t', table, '-I', from, '1', '-j', chain]);
+  if (r.code !== 0) throw new Error(`iptables: cannot jump from ${from} to ${chain}: ${r.stderr.trim()}`);
+}
+
+/** Replaces berthd's chains with the rules for `networks`, creating and hooking them in as needed. */
+export async function applyFirewall(tag: string, networks: FirewallNetwork[]): Promise<void> {
+  const r = await iptables(['-w', '--noflush'], firewallRules(tag, networks), 'iptables-restore');
+  if (r.code !== 0) throw new Error(`iptables-restore: ${r.stderr.trim()}`);
+  const { filter, nat } = chainNames(tag);
+  await ensureJump('filter', 'FORWARD', filter);
+  await ensureJump('nat', 'POSTROUTING', nat);
+}
+
+/** Removes berthd's chains and the jumps to them: for tests and benchmarks that own the daemon. */
+export async function removeFirewall(tag: string): Promise<void> {
+  const { filter, nat } = chainNames(tag);
+  for (const [table, from, chain] of [['filter', 'FORWARD', filter], ['nat', 'POSTROUTING', nat]] as const) {
+    while ((await iptables(['-w', '-t', table, '-D', from, '-j', chain])).code === 0);
+    await iptables(['-w', '-t', table, '-F', chain]);
+    await iptables(['-w', '-t', table, '-X', chain]);
+  }
+}
