@@ -3,8 +3,7 @@
 // only to 127.0.0.1 and to the containers' own addresses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import { get } from 'node:http';
+import { freePort, httpGet } from '../helpers/net.ts';
 import { TestDaemon, until } from '../helpers/daemon.ts';
 import type { RunResult } from '../helpers/daemon.ts';
 
@@ -44,24 +43,6 @@ async function ok(args: string[]): Promise<string> {
   const r = await d.berth(args);
   assert.equal(r.code, 0, `berth ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function httpGet(port: number, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
 }
 
 test('network create, ls and inspect print what docker prints', async () => {

@@ -113,9 +113,9 @@ test('--init runs docker-init as PID 1', async () => {
   assert.match(r.stdout, /^\/sbin\/docker-init\0--\0cat\0/);
 });
 
-test('networking modes of this issue: private (loopback up), none, host', async () => {
+test('network namespaces: the default bridge (loopback up, eth0), none, host', async () => {
   const priv = await d.docker(['run', '--rm', 'busybox', 'ip', '-o', 'link']);
-  assert.deepEqual(priv.stdout.trim().split('\n').map((l) => l.split(':')[1]!.trim()), ['lo']);
+  assert.deepEqual(priv.stdout.trim().split('\n').map((l) => l.split(':')[1]!.trim().replace(/@.*/, '')), ['lo', 'eth0']);
   assert.match((await d.docker(['run', '--rm', 'busybox', 'ip', '-o', 'addr', 'show', 'lo'])).stdout, /127\.0\.0\.1/);
   const none = await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']);
   assert.equal(none.stdout.trim().split('\n').length, 1);

@@ -5,10 +5,9 @@
 // server on 127.0.0.153 that the test runs itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { get } from 'node:http';
 import dnsPacket from 'dns-packet';
+import { freePort, httpGet } from '../helpers/net.ts';
 import { TestDaemon, until } from '../helpers/daemon.ts';
 import { busyboxTar } from '../helpers/busybox.ts';
 import { udpEchoBinary } from '../helpers/udp-echo.ts';
@@ -36,24 +35,6 @@ before(async () => {
   });
 });
 after(() => upstream.close());
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function httpGet(port: number, path = '/'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
-}
 
 async function inspect(ref: string, format: string): Promise<string> {
   const r = await d.docker(['inspect', '-f', format, ref]);
