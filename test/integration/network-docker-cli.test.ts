@@ -14,7 +14,7 @@ import { udpEchoBinary } from '../helpers/udp-echo.ts';
 
 const UPSTREAM = '127.0.0.153';
 const upstream = createSocket('udp4');
-const d = TestDaemon.forFile(['--dns', UPSTREAM]);
+const d = TestDaemon.forFile(['--dns', UPSTREAM, '--bip', '10.240.3.1/24', '--default-address-pool', 'base=10.241.0.0/16,size=24']);
 
 before(async () => {
   // The host's resolvers stand in for the outside world: this one knows one name.
@@ -57,6 +57,19 @@ test('default bridge: an address of its own, a route out, the host resolvers and
   assert.match(out, new RegExp(`^${ip.replace(/\./g, '\\.')}\\tbox$`, 'm'));
   // The daemon's --dns is on loopback, which a container's own namespace cannot reach.
   assert.doesNotMatch(out, /nameserver 127\./);
+});
+
+test('--bip and --default-address-pool decide the subnets; bridge.name names the bridge', async () => {
+  assert.equal((await docker(['network', 'inspect', '-f', '{{json .IPAM.Config}}', 'bridge'])).trim(), '[{"Subnet":"10.240.3.0/24","Gateway":"10.240.3.1"}]');
+  const bridgeName = `bn${d.bridge.slice(2, 8)}`;
+  await docker(['network', 'create', '-o', `com.docker.network.bridge.name=${bridgeName}`, 'pooled']);
+  assert.equal((await docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Subnet}}', 'pooled'])).trim(), '10.241.0.0/24');
+  const out = await docker(['run', '--rm', '--network', 'pooled', 'busybox', 'ip', '-4', '-o', 'addr', 'show', 'eth0']);
+  assert.match(out, /inet 10\.241\.0\.\d+\/24/);
+  const { execFileSync } = await import('node:child_process');
+  assert.match(execFileSync('ip', ['-4', '-o', 'addr', 'show', bridgeName]).toString(), /inet 10\.241\.0\.1\/24/);
+  await docker(['network', 'rm', 'pooled']);
+  assert.throws(() => execFileSync('ip', ['link', 'show', bridgeName], { stdio: 'ignore' }), 'the bridge goes with its network');
 });
 
 test('acceptance: -p 8080:80 answers on 127.0.0.1 from the host; docker port and ps show it', async () => {
