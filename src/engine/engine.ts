@@ -27,6 +27,7 @@ import { parseSize } from '../util/units.ts';
 import { bootId, isAlive } from '../util/process.ts';
 import { DEFAULT_LOG_LIMITS, conmonControl, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
 import { ContainerNetworking } from './networking.ts';
+import { fsMounts, type ContainerFs } from './container-fs.ts';
 import type { NetworkManager } from '../network/manager.ts';
 import type { EndpointSettings } from '../network/types.ts';
 
@@ -676,6 +677,30 @@ export class Engine {
     await this.snapshots.remove(c.id).catch(() => {});
     await rm(c.runDir, { recursive: true, force: true });
     await rm(c.dataDir, { recursive: true, force: true });
+  }
+
+  // ---- filesystem access -----------------------------------------------
+
+  /**
+   * Runs fn with the container's filesystem reachable from the host: the
+   * running container's mounted root, or a stopped one's snapshot mounted
+   * for the while. The container's lock is held, so it cannot start, exit
+   * or be removed meanwhile.
+   */
+  async withFs<T>(ref: string, fn: (fs: ContainerFs, c: Container) => Promise<T>): Promise<T> {
+    const c = this.get(ref);
+    return c.locked(async () => {
+      if (c.record.Removing) throw conflict(`container ${c.id} is marked for removal`);
+      const view = { root: c.rootfs, mounts: fsMounts(c.record.MountPoints), running: c.running };
+      if (c.running) return fn(view, c);
+      await mkdir(c.rootfs, { recursive: true });
+      await this.snapshots.mount(c.id, c.rootfs);
+      try {
+        return await fn(view, c);
+      } finally {
+        await this.snapshots.unmount(c.rootfs);
+      }
+    });
   }
 
   // ---- networks ---------------------------------------------------------

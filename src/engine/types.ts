@@ -80,6 +80,18 @@ export interface ContainerState {
   FinishedAt: string;
 }
 
+/** A mount as docker's inspect shows it (`Mounts`); Source is a host path (empty for tmpfs). */
+export interface MountPoint {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Name?: string;
+  Source: string;
+  Destination: string;
+  Driver?: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
 export interface ContainerRecord {
   Id: string;
   Name: string;
@@ -100,6 +112,8 @@ export interface ContainerRecord {
   ConmonPid?: number;
   /** The boot ConmonPid belongs to (see util/process.ts). */
   BootId?: string;
+  /** Volumes, binds and tmpfs mounts, resolved at create. */
+  MountPoints?: MountPoint[];
   /** Endpoints and held host ports; absent in records from before networks. */
   NetworkSettings?: ContainerNetworkState;
 }
