@@ -16,6 +16,7 @@ import { cgroupVersion } from './runtime/cgroups.ts';
 import { API_VERSION } from './api/router.ts';
 import { bootId, isAlive } from './util/process.ts';
 import { NetworkManager } from './network/manager.ts';
+import { VolumeService } from './volume/service.ts';
 import { DEFAULT_POOLS, isIp, parseCidr, parsePool } from './network/ipnet.ts';
 
 const USAGE = `Usage: berthd [OPTIONS]
@@ -118,12 +119,14 @@ async function main(): Promise<void> {
     emit: (action, net, attrs) => engine?.events.emit('network', action, net.Id, { name: net.Name, type: net.Driver, ...attrs }),
   });
   await networks.init();
+  const volumes = new VolumeService(join(dataRoot, 'volumes'));
+  await volumes.init();
   engine = new Engine({
     dataRoot, execRoot,
     runtimePath: values.runtime!,
     conmonPath: values.conmon!,
     initPath: '/usr/bin/tini-static',
-  }, images, snapshots, networks);
+  }, images, snapshots, networks, volumes);
   await engine.checkRuntime();
   await engine.init();
   const execs = new ExecManager(engine);

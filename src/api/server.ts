@@ -7,6 +7,7 @@ import { systemRoutes } from './routes/system.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { imageRoutes } from './routes/images.ts';
 import { networkRoutes } from './routes/networks.ts';
+import { volumeRoutes } from './routes/volumes.ts';
 import { execRoutes } from './routes/exec.ts';
 import { notFound, ApiError } from '../util/errors.ts';
 import type { ExecManager } from '../engine/exec.ts';
@@ -24,6 +25,7 @@ export function buildRouter(deps: ApiDeps): Router {
   imageRoutes(router, deps);
   execRoutes(router, deps);
   networkRoutes(router, deps);
+  volumeRoutes(router, deps);
   return router;
 }
 

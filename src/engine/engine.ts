@@ -17,7 +17,7 @@ import { commandOf, mergeConfig, processEnv, validateCreate, validateName } from
 import { ensureWorkdir, readInRoot, writeIdentityFiles } from './rootfs-setup.ts';
 import { nextDelay, restartsOnBoot, shouldRestart } from './restart-policy.ts';
 import { parseSignal } from './signals.ts';
-import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig } from './types.ts';
+import { initialState, type ContainerConfig, type ContainerRecord, type HostConfig, type MountPoint } from './types.ts';
 import { ensureDir, readJson, sweepTemps } from '../util/fs-atomic.ts';
 import { ApiError, badRequest, conflict, notFound } from '../util/errors.ts';
 import { generateName, randomId } from '../util/ids.ts';
@@ -28,6 +28,8 @@ import { bootId, isAlive } from '../util/process.ts';
 import { DEFAULT_LOG_LIMITS, conmonControl, conmonSizeLimit, rotateIfFull, type LogLimits } from './log-rotation.ts';
 import { ContainerNetworking } from './networking.ts';
 import { fsMounts, type ContainerFs } from './container-fs.ts';
+import { ContainerMounts } from './mounts.ts';
+import type { VolumeService } from '../volume/service.ts';
 import type { NetworkManager } from '../network/manager.ts';
 import type { EndpointSettings } from '../network/types.ts';
 
@@ -54,6 +56,7 @@ export class Engine {
   readonly runc: Runc;
   readonly conmon: Conmon;
   readonly net: ContainerNetworking;
+  readonly mounts: ContainerMounts;
   readonly containers = new Map<string, Container>();
   readonly names = new Map<string, string>();
   #exitWatch = new AbortController();
@@ -65,11 +68,14 @@ export class Engine {
   #rotating = false;
   #restartDelays = new Map<string, number>();
 
-  constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter, networks: NetworkManager) {
+  constructor(opts: EngineOptions, images: ImageService, snapshots: Snapshotter, networks: NetworkManager, volumes: VolumeService) {
     this.opts = opts;
     this.images = images;
     this.snapshots = snapshots;
     this.net = new ContainerNetworking(networks, (ref) => this.get(ref), () => this.containers.values());
+    this.mounts = new ContainerMounts(volumes, (ref) => this.get(ref));
+    volumes.users = (name) => [...this.containers.values()].filter((c) => c.record.MountPoints?.some((m) => m.Type === 'volume' && m.Name === name)).map((c) => c.id);
+    volumes.onEvent = (action, name) => this.events.emit('volume', action, name, { driver: 'local' });
     this.runc = new Runc(opts.runtimePath, join(opts.execRoot, 'runc'));
     this.conmon = new Conmon(opts.conmonPath, this.runc);
     images.users = {
@@ -287,6 +293,7 @@ export class Engine {
     const argv = commandOf(config);
     if (argv.length === 0) throw badRequest('No command specified');
     const networkState = this.net.atCreate(req, host, req.NetworkingConfig);
+    const mountPlan = this.mounts.plan(config, host);
     config.Hostname = req.Hostname || (host.NetworkMode === 'host' ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : id.slice(0, 12));
     config.Image = req.Image;
     const record: ContainerRecord = {
@@ -313,7 +320,15 @@ export class Engine {
     try {
       await mkdir(c.dataDir, { recursive: true, mode: 0o700 });
       await this.snapshots.prepare(id, record.ImageChain.at(-1) ?? null);
-      await c.save();
+      const { points, copyUp } = await this.mounts.realize(mountPlan);
+      record.MountPoints = points;
+      try {
+        if (copyUp.length) await this.#copyUp(c, copyUp);
+        await c.save();
+      } catch (err) {
+        await this.mounts.removeAnonymous(points);
+        throw err;
+      }
     } catch (err) {
       await this.snapshots.remove(id).catch(() => {});
       await rm(c.dataDir, { recursive: true, force: true });
@@ -322,6 +337,17 @@ export class Engine {
     this.containers.set(id, c);
     this.events.emit('container', 'create', id, this.#attrs(c));
     return { Id: id, Warnings: [] };
+  }
+
+  /** Fills new empty volumes from the image, with the container's root mounted for the while. */
+  async #copyUp(c: Container, points: MountPoint[]): Promise<void> {
+    await mkdir(c.rootfs, { recursive: true });
+    await this.snapshots.mount(c.id, c.rootfs);
+    try {
+      await this.mounts.copyUp(c.rootfs, points);
+    } finally {
+      await this.snapshots.unmount(c.rootfs);
+    }
   }
 
   #freshName(): string {
@@ -369,12 +395,16 @@ export class Engine {
       const cwd = r.Config.WorkingDir || '/';
       await ensureWorkdir(c.rootfs, cwd, user.uid, user.gid);
       const network = this.net.namespace(c);
-      const mounts: OciMount[] = await writeIdentityFiles(c.dataDir, {
+      const userMounts = await this.mounts.ociMounts(r.MountPoints ?? []);
+      const identity: OciMount[] = await writeIdentityFiles(c.dataDir, {
         hostname: r.Config.Hostname ?? c.id.slice(0, 12),
         hostNetwork: host.NetworkMode === 'host',
         readonly: !!host.ReadonlyRootfs,
         ...this.net.identity(c),
       });
+      // A file the user mounts (-v ./hosts:/etc/hosts) wins over berth's own.
+      const taken = new Set(userMounts.map((m) => m.destination));
+      const mounts = [...userMounts, ...identity.filter((m) => !taken.has(m.destination))];
       let args = [r.Path, ...r.Args];
       if (host.Init) {
         mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: this.opts.initPath, options: ['rbind', 'ro'] });
@@ -459,7 +489,7 @@ export class Engine {
       await c.save();
       this.#announceExit(c);
       // docker removes an --rm container whose start failed; the client waits for that.
-      if (host.AutoRemove) setImmediate(() => this.remove(c.id, { force: true }).catch(() => {}));
+      if (host.AutoRemove) setImmediate(() => this.remove(c.id, { force: true, volumes: true }).catch(() => {}));
       throw err instanceof ApiError ? err : badRequest(message);
     }
   }
@@ -495,6 +525,8 @@ export class Engine {
         // handles this exit again and removes the container then.
         this.#announceExit(c);
         c.record.Removing = true;
+        // docker's --rm takes the container's anonymous volumes with it.
+        c.record.RemoveVolumes = true;
         c.record.State.Status = 'removing';
         const marked = c.save();
         this.#forget(c);
@@ -619,13 +651,13 @@ export class Engine {
 
   // ---- remove -----------------------------------------------------------
 
-  async remove(ref: string, opts: { force?: boolean }): Promise<void> {
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const done = this.#remove(ref, opts);
     void this.#track(done);
     return done;
   }
 
-  async #remove(ref: string, opts: { force?: boolean }): Promise<void> {
+  async #remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const c = this.get(ref);
     if (opts.force) c.record.ManuallyStopped = true;
     // A start may be under way (holding the lock) and finish running: then kill again.
@@ -644,6 +676,7 @@ export class Engine {
         }
         clearTimeout(c.restartTimer);
         c.record.Removing = true;
+        c.record.RemoveVolumes = !!opts.volumes;
         c.record.State.Status = 'removing';
         await c.save();
         await this.#finishRemove(c);
@@ -677,6 +710,7 @@ export class Engine {
     await this.snapshots.remove(c.id).catch(() => {});
     await rm(c.runDir, { recursive: true, force: true });
     await rm(c.dataDir, { recursive: true, force: true });
+    if (c.record.RemoveVolumes) await this.mounts.removeAnonymous(c.record.MountPoints);
   }
 
   // ---- filesystem access -----------------------------------------------

@@ -90,6 +90,8 @@ export interface MountPoint {
   Mode: string;
   RW: boolean;
   Propagation: string;
+  /** berth's own: a tmpfs mount's options. */
+  TmpfsOptions?: string[];
 }
 
 export interface ContainerRecord {
@@ -109,6 +111,8 @@ export interface ContainerRecord {
   ManuallyStopped: boolean;
   /** Set once a remove began, so a crash mid-remove is finished at start-up. */
   Removing?: boolean;
+  /** The remove asked for the anonymous volumes to go too (`rm -v`, `--rm`). */
+  RemoveVolumes?: boolean;
   ConmonPid?: number;
   /** The boot ConmonPid belongs to (see util/process.ts). */
   BootId?: string;

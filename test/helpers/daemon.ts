@@ -171,6 +171,7 @@ export class TestDaemon {
       const nets = await this.api('GET', '/networks').catch(() => undefined);
       if (nets?.status === 200) networks = nets.json();
       await this.api('POST', '/networks/prune').catch(() => {});
+      await this.api('POST', '/volumes/prune').catch(() => {});
       await this.halt();
     }
     leftovers.push(...(await this.#networkLeftovers(networks)));

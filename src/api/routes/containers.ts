@@ -87,7 +87,7 @@ export function containerRoutes(router: Router, { engine }: ApiDeps): void {
   });
 
   router.add('DELETE', '/containers/{id}', async ({ res, params, query }) => {
-    await engine.remove(params.id!, { force: boolParam(query, 'force') });
+    await engine.remove(params.id!, { force: boolParam(query, 'force'), volumes: boolParam(query, 'v') });
     res!.writeHead(204, COMMON_HEADERS).end();
   });
 

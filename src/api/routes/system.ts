@@ -1,6 +1,7 @@
 import type { Router } from '../router.ts';
 import { API_VERSION, COMMON_HEADERS, MIN_API_VERSION, filtersParam, sendJson } from '../router.ts';
 import type { ApiDeps } from '../server.ts';
+import type { Engine } from '../../engine/engine.ts';
 import { matchesEvent, type EventFilter } from '../../engine/events.ts';
 import { parseTimeParam } from './params.ts';
 import { containerJson } from '../views/container-views.ts';
@@ -63,8 +64,14 @@ export function systemRoutes(router: Router, { engine, info }: ApiDeps): void {
       LayersSize: layersSize,
       Images: images.map((i) => ({ ...i, SharedSize: 0 })),
       Containers: containers,
-      Volumes: [],
+      Volumes: await volumesUsage(engine),
       BuildCache: [],
     });
   });
+}
+
+/** system df's Volumes: each with its size and how many containers use it. */
+async function volumesUsage(engine: Engine): Promise<object[]> {
+  const volumes = engine.mounts.volumes;
+  return Promise.all(volumes.list().map(async (v) => ({ ...volumes.view(v), UsageData: { Size: await volumes.usage(v.Name), RefCount: volumes.users(v.Name).length } })));
 }

@@ -49,6 +49,11 @@ export function networkSettings(c: Container): object {
   };
 }
 
+/** docker's Mounts: binds, volumes and --mount tmpfs (berth's own fields left out). */
+function mountsView(c: Container): object[] {
+  return (c.record.MountPoints ?? []).map(({ TmpfsOptions: _t, ...m }) => m);
+}
+
 /** GET /containers/json's Ports: one entry per binding, and exposed ports alone. */
 function listPorts(c: Container): object[] {
   // docker lists ports of running containers only.
@@ -80,7 +85,7 @@ export function containerJson(engine: Engine, c: Container): Record<string, unkn
     Status: statusText(c),
     HostConfig: { NetworkMode: networkMode(c) },
     NetworkSettings: { Networks: networks(c) },
-    Mounts: [],
+    Mounts: mountsView(c),
   };
 }
 
@@ -108,7 +113,7 @@ export function inspectJson(engine: Engine, c: Container): Record<string, unknow
     ExecIDs: c.execIds.size ? [...c.execIds] : null,
     HostConfig: r.HostConfig,
     GraphDriver: { Name: engine.snapshots.driver, Data: null },
-    Mounts: [],
+    Mounts: mountsView(c),
     Config: r.Config,
     NetworkSettings: networkSettings(c),
   };
