@@ -326,7 +326,7 @@ export class Engine {
         if (copyUp.length) await this.#copyUp(c, copyUp);
         await c.save();
       } catch (err) {
-        await this.mounts.removeAnonymous(points);
+        await this.mounts.removeAnonymous(points, id);
         throw err;
       }
     } catch (err) {
@@ -529,6 +529,7 @@ export class Engine {
         c.record.RemoveVolumes = true;
         c.record.State.Status = 'removing';
         const marked = c.save();
+        await this.#removeVolumes(c);
         this.#forget(c);
         await marked;
         await this.#cleanUp(c);
@@ -691,8 +692,14 @@ export class Engine {
    * clients at once; a crash during the cleanup after is finished at start-up.
    */
   async #finishRemove(c: Container): Promise<void> {
+    await this.#removeVolumes(c);
     this.#forget(c);
     await this.#cleanUp(c);
+  }
+
+  /** Before the removal is announced, as docker's clients expect the volumes gone with it. */
+  async #removeVolumes(c: Container): Promise<void> {
+    if (c.record.RemoveVolumes) await this.mounts.removeAnonymous(c.record.MountPoints, c.id);
   }
 
   /** The container disappears from the API and its removal waiters are told. */
@@ -710,7 +717,6 @@ export class Engine {
     await this.snapshots.remove(c.id).catch(() => {});
     await rm(c.runDir, { recursive: true, force: true });
     await rm(c.dataDir, { recursive: true, force: true });
-    if (c.record.RemoveVolumes) await this.mounts.removeAnonymous(c.record.MountPoints);
   }
 
   // ---- filesystem access -----------------------------------------------

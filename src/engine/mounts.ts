@@ -111,11 +111,11 @@ export class ContainerMounts {
     return out;
   }
 
-  /** Removes the anonymous volumes of a removed container that nothing else uses. */
-  async removeAnonymous(points: MountPoint[] | undefined): Promise<void> {
+  /** Removes the anonymous volumes of container `owner`, being removed, that no other container uses. */
+  async removeAnonymous(points: MountPoint[] | undefined, owner: string): Promise<void> {
     for (const p of points ?? []) {
       if (p.Type !== 'volume' || !p.Name || !this.volumes.find(p.Name)?.Anonymous) continue;
-      await this.volumes.remove(p.Name).catch(() => {});
+      await this.volumes.remove(p.Name, false, owner).catch(() => {});
     }
   }
 }

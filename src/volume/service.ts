@@ -125,13 +125,14 @@ export class VolumeService {
     return v.Mountpoint;
   }
 
-  async remove(name: string, force = false): Promise<void> {
+  /** `leaving`: a container being removed, which no longer counts as a user. */
+  async remove(name: string, force = false, leaving?: string): Promise<void> {
     const v = this.#volumes.get(name);
     if (!v) {
       if (force) return;
       throw notFound(`get ${name}: no such volume`);
     }
-    const users = this.users(name);
+    const users = this.users(name).filter((id) => id !== leaving);
     if (users.length) throw conflict(`remove ${name}: volume is in use - [${users.join(', ')}]`);
     await this.#destroy(v);
   }

@@ -7,10 +7,13 @@ import { collect } from './streams.ts';
 
 export const BUSYBOX = '/bin/busybox';
 
+/** An extra entry: a file with `data`, a directory without. */
 export interface ExtraFile {
   name: string;
-  data: Buffer;
+  data?: Buffer | string;
   mode: number;
+  uid?: number;
+  gid?: number;
 }
 
 export function busyboxTar(extra: ExtraFile[] = []): Promise<Buffer> {
@@ -27,7 +30,11 @@ export function busyboxTar(extra: ExtraFile[] = []): Promise<Buffer> {
   }
   p.entry({ name: 'etc/passwd', mode: 0o644, mtime }, 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/bin/false\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
   p.entry({ name: 'etc/group', mode: 0o644, mtime }, 'root:x:0:\ndaemon:x:1:\nwww-data:x:33:\nusers:x:100:www-data\nnogroup:x:65534:\n');
-  for (const f of extra) p.entry({ name: f.name, mode: f.mode, mtime }, f.data);
+  for (const f of extra) {
+    const owner = { uid: f.uid ?? 0, gid: f.gid ?? 0 };
+    if (f.data === undefined) p.entry({ name: `${f.name}/`, type: 'directory', mode: f.mode, mtime, ...owner });
+    else p.entry({ name: f.name, mode: f.mode, mtime, ...owner }, f.data);
+  }
   p.finalize();
   return collect(p);
 }
