@@ -2,8 +2,11 @@
 // (its Docker-compatible service), all driven by the same docker CLI, plus
 // bare runc as the floor. One engine runs at a time, on its own temporary
 // roots, so the others neither compete for the 2 CPUs nor share state.
-// BENCH_QUICK=1 shrinks every count for a smoke run; BENCH_ENGINES=berth,moby
-// measures only the engines named.
+// Then the networking half: berthd and moby again, each with a bridge, subnet
+// and firewall rules of its own, which are removed after it (podman runs with
+// netns none here and is not a peer there). BENCH_QUICK=1 shrinks every count
+// for a smoke run; BENCH_ENGINES=berth,moby measures only the engines named;
+// BENCH_PARTS=core or BENCH_PARTS=net runs only one half.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,18 +14,21 @@ import { busyboxTar } from '../test/helpers/busybox.ts';
 import { ensurePackages } from './lib/deps.ts';
 import { Daemon, describeFootprint, type Footprint, type SpecFor } from './lib/daemon.ts';
 import { measure } from './lib/measure.ts';
-import { emptyResult, planFromEnv, type Peer } from './lib/metrics.ts';
+import { emptyResult, METRICS, NET_METRICS, planFromEnv, type EngineResult, type Peer, type Plan } from './lib/metrics.ts';
+import { measureNet } from './lib/net-measure.ts';
+import { hostNetText, lineDiff } from './lib/hostnet.ts';
 import { load1, machine, sourceRevision, summarize, table, writeJson, type BenchResults } from './lib/report.ts';
 import { RuncFloor } from './lib/runc-floor.ts';
 import { median } from './lib/stats.ts';
 import { run } from './lib/proc.ts';
-import { berthSpec } from './engines/berth.ts';
-import { mobySpec } from './engines/moby.ts';
+import { berthHasNetworking, berthSpec } from './engines/berth.ts';
+import { mobyNetSpec, mobySpec } from './engines/moby.ts';
 import { podmanSpec } from './engines/podman.ts';
 
 const ALL_ENGINES: Array<[Peer, SpecFor]> = [['berth', berthSpec], ['moby', mobySpec], ['podman', podmanSpec]];
 const wanted = process.env.BENCH_ENGINES?.split(',').map((s) => s.trim());
 const ENGINES = ALL_ENGINES.filter(([name]) => !wanted || wanted.includes(name));
+const NET_ENGINES = ([['berth', berthSpec], ['moby', mobyNetSpec]] as Array<[Peer, SpecFor]>).filter(([name]) => !wanted || wanted.includes(name));
 const RESULTS = new URL('./results/latest.json', import.meta.url).pathname;
 
 // A 1-minute load average above this on an idle start means another job shares the CPUs.
@@ -33,10 +39,37 @@ const errorText = (err: unknown): string => (err as Error).message ?? String(err
 
 /** The one thing that is running (an engine or the runc floor), so any exit path can stop it. */
 let active: { stop(): Promise<void> } | undefined;
-async function stopActive(): Promise<void> {
-  const a = active;
-  active = undefined;
-  await a?.stop();
+let stopping: Promise<void> | undefined;
+/** Stops what is running; a second caller (Ctrl-C during a stop) waits for the same stop instead of cutting it short. */
+function stopActive(): Promise<void> {
+  if (!stopping) {
+    const a = active;
+    active = undefined;
+    stopping = (a ? a.stop() : Promise.resolve()).finally(() => { stopping = undefined; });
+  }
+  return stopping;
+}
+
+/** One engine: started, measured, stopped; a failure is recorded, not thrown. */
+async function bench(name: Peer, specFor: SpecFor, cliConfig: string, what: (d: Daemon) => Promise<EngineResult>): Promise<EngineResult> {
+  const d = new Daemon(name, specFor, cliConfig);
+  active = d;
+  let r: EngineResult;
+  try {
+    await d.start();
+    r = await what(d);
+  } catch (err) {
+    r = { ...emptyResult(), errors: { engine: errorText(err) } };
+    log(`  ${name} FAILED: ${errorText(err)}\n  daemon log tail:\n${d.logTail()}`);
+  }
+  try {
+    await stopActive();
+    if (d.restored.length) log(`  host restored: ${d.restored.length} changes undone (${d.restored.join('; ')})`);
+  } catch (err) {
+    r.errors.engine = `${r.errors.engine ? r.errors.engine + '; ' : ''}stop: ${errorText(err)}`;
+    log(`  ${name} STOP FAILED: ${errorText(err)}`);
+  }
+  return r;
 }
 
 async function main(): Promise<void> {
@@ -61,58 +94,88 @@ async function main(): Promise<void> {
 
   const res: BenchResults = {
     date: new Date().toISOString(), machine: machine(), source: await sourceRevision(), loadAvg: { start: load1() },
-    plan, engines: {}, runcFloor: {},
+    plan, engines: {}, network: { engines: {} }, runcFloor: {},
   };
   if (plan.quick) log('BENCH_QUICK=1: small counts, a smoke run; figures are not comparable with the targets');
   if (res.loadAvg.start > BUSY_LOAD) log(`load average ${res.loadAvg.start}: something else is running, figures will be noisy`);
+  const core = plan.parts.includes('core');
+  const net = plan.parts.includes('net') && NET_ENGINES.length > 0;
+  const hostBefore = net ? await hostNetText() : '';
   try {
-    for (const [name, specFor] of ENGINES) {
-      log(`== ${name}`);
-      const d = new Daemon(name, specFor, cliConfig);
-      active = d;
-      try {
-        await d.start();
-        res.engines[name] = await measure(d, plan, rootfs, log);
-      } catch (err) {
-        res.engines[name] = { ...emptyResult(), errors: { engine: errorText(err) } };
-        log(`  ${name} FAILED: ${errorText(err)}\n  daemon log tail:\n${d.logTail()}`);
-      } finally {
-        await stopActive();
+    if (core) {
+      for (const [name, specFor] of ENGINES) {
+        log(`== ${name}`);
+        res.engines[name] = await bench(name, specFor, cliConfig, (d) => measure(d, plan, rootfs, log));
       }
+      await runcFloor(res, plan, rootfs);
     }
-    log('== runc floor');
-    const floor = new RuncFloor();
-    active = floor;
-    try {
-      await floor.prepare(rootfs);
-      const warm = 2;
-      const xs = (await floor.latencies(plan.runs + warm)).slice(warm);
-      res.runcFloor = { run: median(xs), samples: xs.map(Math.round), version: (await run('/usr/sbin/runc', ['--version'])).stdout.split('\n')[0] };
-      log(`  run: median ${median(xs).toFixed(0)} ms of ${xs.length}`);
-    } catch (err) {
-      res.runcFloor = { error: errorText(err) };
-      log(`  runc floor FAILED: ${errorText(err)}`);
-    } finally {
-      await stopActive();
+    if (net) {
+      for (const [name, specFor] of NET_ENGINES) {
+        log(`== ${name}, bridge networking`);
+        if (name === 'berth' && !berthHasNetworking()) {
+          res.network.engines[name] = { ...emptyResult(), errors: { engine: 'skipped: this berthd has no bridge networking (no --bip flag)' } };
+          log('  skipped: this berthd has no bridge networking (no --bip flag)');
+          continue;
+        }
+        res.network.engines[name] = await bench(name, specFor, cliConfig, (d) => measureNet(d, plan, rootfs, log));
+      }
     }
   } finally {
     rmSync(cliConfig, { recursive: true, force: true });
   }
+  if (net) {
+    const diff = lineDiff(hostBefore, await hostNetText());
+    res.network.hostRestored = diff === '';
+    if (diff) {
+      res.network.hostDiff = diff;
+      const lines = diff.split('\n');
+      const shown = lines.slice(0, 40).join('\n') + (lines.length > 40 ? `\n  … ${lines.length - 40} more lines in ${RESULTS}` : '');
+      log(`\nWARNING: the host's iptables rules or links differ from before the bench (other work on the machine may have changed them):\n${shown}`);
+    }
+  }
   res.durationS = Math.round((performance.now() - t0) / 1000);
   res.loadAvg.end = load1();
 
+  const ran = (name: Peer): boolean => res.engines[name] !== undefined || res.network.engines[name] !== undefined;
+  const version = (name: Peer): string => res.engines[name]?.version ?? res.network.engines[name]?.version ?? '?';
   log(`\nberth bench, ${res.date}, berth ${res.source}, ${res.machine.cpus} CPUs (${res.machine.cpuModel}), ${res.machine.memGiB} GiB, kernel ${res.machine.kernel}, load ${res.loadAvg.start} → ${res.loadAvg.end}`);
-  log(`versions: ${ENGINES.map(([n]) => `${n} ${res.engines[n]?.version ?? '?'}`).join(', ')}, ${res.runcFloor.version ?? 'runc ?'}\n`);
-  log(table(summarize(res)));
-  log('');
-  for (const [name] of ENGINES) {
+  log(`versions: ${ALL_ENGINES.filter(([n]) => ran(n)).map(([n]) => `${n} ${version(n)}`).join(', ')}${core ? `, ${res.runcFloor.version ?? 'runc ?'}` : ''}\n`);
+  if (core) {
+    log(table(summarize(METRICS, res.engines, plan, res.runcFloor.run)));
+    log('');
+  }
+  if (net) {
+    log('bridge networking (each engine on its own bridge and subnet; moby with iptables and docker-proxy)');
+    log(table(summarize(NET_METRICS, res.network.engines, plan), ['berth', 'moby']));
+    log(`host's iptables rules and links after the bench: ${res.network.hostRestored ? 'as before' : 'CHANGED (see above)'}`);
+    log('');
+  }
+  for (const [name] of ALL_ENGINES) {
     const e = res.engines[name];
-    if (!e) continue;
-    if (e.notes.pss) log(`${name} PSS: ${describeFootprint(e.notes.pss as Footprint)}`);
-    for (const [k, msg] of Object.entries(e.errors)) log(`${name} ${k}: ${msg}`);
+    if (e?.notes.pss) log(`${name} PSS: ${describeFootprint(e.notes.pss as Footprint)}`);
+    for (const [k, msg] of Object.entries(e?.errors ?? {})) log(`${name} ${k}: ${msg}`);
+    for (const [k, msg] of Object.entries(res.network.engines[name]?.errors ?? {})) log(`${name} (network) ${k}: ${msg}`);
   }
   writeJson(RESULTS, res);
   log(`\nresults: ${RESULTS} (${res.durationS} s in all)`);
+}
+
+async function runcFloor(res: BenchResults, plan: Plan, rootfs: Buffer): Promise<void> {
+  log('== runc floor');
+  const floor = new RuncFloor();
+  active = floor;
+  try {
+    await floor.prepare(rootfs);
+    const warm = 2;
+    const xs = (await floor.latencies(plan.runs + warm)).slice(warm);
+    res.runcFloor = { run: median(xs), samples: xs.map(Math.round), version: (await run('/usr/sbin/runc', ['--version'])).stdout.split('\n')[0] };
+    log(`  run: median ${median(xs).toFixed(0)} ms of ${xs.length}`);
+  } catch (err) {
+    res.runcFloor = { error: errorText(err) };
+    log(`  runc floor FAILED: ${errorText(err)}`);
+  } finally {
+    await stopActive();
+  }
 }
 
 main().catch(async (err) => {

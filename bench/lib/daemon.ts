@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { alive, run, sleep } from './proc.ts';
 import { memory, mountsUnder, processes, type Memory, type Proc } from './procfs.ts';
 import { DockerCli } from './docker.ts';
+import { restoreNet, snapshotNet, type NetFootprint, type NetSnapshot } from './hostnet.ts';
 
 export interface DaemonSpec {
   cmd: string;
@@ -29,6 +30,12 @@ export interface DaemonSpec {
    * (directories only when empty, so nothing another user put there goes).
    */
   leavesBehind?: string[];
+  /**
+   * A daemon with bridge networking: the bridges, subnets and iptables chains
+   * it makes on the host, which outlive it and are removed at stop (its user
+   * networks are removed through the daemon first).
+   */
+  net?: NetFootprint;
 }
 
 export type SpecFor = (dir: string) => DaemonSpec;
@@ -58,6 +65,9 @@ export class Daemon {
   readonly cli: DockerCli;
   #child?: ChildProcess;
   #ownLeftovers: string[];
+  #netBefore?: NetSnapshot;
+  /** what the last stop did to restore the host's network, one line each */
+  restored: string[] = [];
 
   constructor(name: string, specFor: SpecFor, cliConfigDir: string) {
     this.name = name;
@@ -73,6 +83,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.spec.prepare?.();
+    if (this.spec.net) this.#netBefore ??= await snapshotNet();
     const log = openSync(this.logPath, 'a');
     // Own process group: a Ctrl-C on the terminal reaches the bench, which
     // then stops the daemon in order, instead of racing the daemon's own exit.
@@ -130,6 +141,12 @@ export class Daemon {
       // The engine removes its own containers best: cgroups, mounts and state go with them.
       const ids = (await this.cli.run(['ps', '-aq'], { allowFail: true, timeoutMs: 30_000 }).catch(() => undefined))?.stdout.split('\n').filter(Boolean) ?? [];
       if (ids.length) await this.cli.run(['rm', '-f', ...ids], { allowFail: true, timeoutMs: 180_000 }).catch(() => {});
+      // User networks' bridges and rules go with the networks; the predefined ones cannot be removed.
+      if (this.spec.net) {
+        const nets = (await this.cli.run(['network', 'ls', '--format', '{{.Name}}'], { allowFail: true, timeoutMs: 30_000 }).catch(() => undefined))?.stdout
+          .split('\n').filter((n) => n && !['bridge', 'host', 'none'].includes(n)) ?? [];
+        if (nets.length) await this.cli.run(['network', 'rm', ...nets], { allowFail: true, timeoutMs: 60_000 }).catch(() => {});
+      }
     }
     if (pid && alive(pid)) {
       process.kill(pid, 'SIGTERM');
@@ -151,6 +168,12 @@ export class Daemon {
       } catch {
         // gone already, or a directory someone else now uses
       }
+    }
+    // Last, once nothing of the engine runs that could put them back.
+    if (this.spec.net && this.#netBefore) {
+      const before = this.#netBefore;
+      this.#netBefore = undefined;
+      this.restored = await restoreNet(this.spec.net, before);
     }
   }
 

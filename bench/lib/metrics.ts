@@ -1,12 +1,19 @@
 // What the bench measures, how it is shown, and the target each berth figure
-// is held to (from the performance issue). Times are kept in ms, memory in
-// bytes; the unit here only decides how they are printed.
+// is held to (from the performance and networking issues). Times are kept in
+// ms, memory in bytes, throughput in bytes per second; the unit here only
+// decides how they are printed.
 
 export type Peer = 'berth' | 'moby' | 'podman';
-export type MetricKey = 'run' | 'start' | 'pss' | 'exec' | 'ps' | 'rm' | 'logs';
+export type CoreKey = 'run' | 'start' | 'pss' | 'exec' | 'ps' | 'rm' | 'logs';
+export type NetKey = 'netRun' | 'netStart' | 'published' | 'c2c';
+export type MetricKey = CoreKey | NetKey;
+
+/** The two halves of a run: the engines as they are, and the same engines with bridge networking. */
+export type Part = 'core' | 'net';
 
 export interface Plan {
   quick: boolean;
+  parts: Part[];
   /** repetitions of each latency (run, exec, ps); the median is reported */
   runs: number;
   /** containers in the fleet: started, measured with, then removed */
@@ -14,21 +21,31 @@ export interface Plan {
   /** bytes the log container writes */
   logBytes: number;
   logRuns: number;
+  /** containers started on one user network */
+  netFleet: number;
+  /** bytes of each transfer, host→container and container→container */
+  netBytes: number;
+  /** transfers of each kind; the median is reported */
+  netRuns: number;
 }
 
 export function planFromEnv(env: NodeJS.ProcessEnv): Plan {
   const quick = env.BENCH_QUICK === '1';
+  const parts = (env.BENCH_PARTS ?? 'core,net').split(',').map((s) => s.trim()).filter((s): s is Part => s === 'core' || s === 'net');
+  if (parts.length === 0) throw new Error(`BENCH_PARTS=${env.BENCH_PARTS}: expected core, net or both`);
   return quick
-    ? { quick, runs: 3, fleet: 10, logBytes: 20_000_000, logRuns: 1 }
-    : { quick, runs: 21, fleet: 100, logBytes: 200_000_000, logRuns: 3 };
+    ? { quick, parts, runs: 3, fleet: 10, logBytes: 20_000_000, logRuns: 1, netFleet: 10, netBytes: 100_000_000, netRuns: 1 }
+    : { quick, parts, runs: 21, fleet: 100, logBytes: 200_000_000, logRuns: 3, netFleet: 50, netBytes: 1_000_000_000, netRuns: 3 };
 }
 
 export interface MetricDef {
   key: MetricKey;
   label: (p: Plan) => string;
-  unit: 'ms' | 's' | 'MB';
-  /** berth ≤ ratio × peer is a PASS */
-  target: { peer: Exclude<Peer, 'berth'>; ratio: number };
+  unit: 'ms' | 's' | 'MB' | 'MB/s';
+  /** throughput: more is better, so a target is a floor (berth ≥ ratio × peer) */
+  higherIsBetter?: boolean;
+  /** berth ≤ ratio × peer (≥ for higher-is-better figures) is a PASS; no target: the ratio is shown only */
+  target?: { peer: Exclude<Peer, 'berth'>; ratio: number };
   /** the bare-runc floor is measured for this metric */
   floor?: boolean;
 }
@@ -43,11 +60,21 @@ export const METRICS: MetricDef[] = [
   { key: 'logs', label: (p) => `logs of ${p.logBytes / 1e6} MB (median)`, unit: 's', target: { peer: 'moby', ratio: 0.3 } },
 ];
 
+const size = (bytes: number): string => (bytes >= 1e9 ? `${bytes / 1e9} GB` : `${bytes / 1e6} MB`);
+
+/** Bridge networking (issue 3): only berth and moby, each with its own bridge, subnet and firewall rules. */
+export const NET_METRICS: MetricDef[] = [
+  { key: 'netRun', label: () => 'run --rm true, default bridge (median)', unit: 'ms', target: { peer: 'moby', ratio: 0.5 } },
+  { key: 'netStart', label: (p) => `start ${p.netFleet} on a user network (total)`, unit: 's' },
+  { key: 'published', label: (p) => `${size(p.netBytes)} host→container, 127.0.0.1 port (median)`, unit: 'MB/s', higherIsBetter: true, target: { peer: 'moby', ratio: 1 } },
+  { key: 'c2c', label: (p) => `${size(p.netBytes)} container→container (median)`, unit: 'MB/s', higherIsBetter: true },
+];
+
 export interface EngineResult {
   version?: string;
-  /** the reported figure per metric (ms or bytes) */
+  /** the reported figure per metric (ms, bytes or bytes/s) */
   metrics: Partial<Record<MetricKey, number>>;
-  /** every timing behind a median */
+  /** every measurement behind a median */
   samples: Partial<Record<MetricKey, number[]>>;
   errors: Partial<Record<MetricKey | 'engine', string>>;
   /** supporting facts: what the PSS summed, whether logs came back whole, set-up times */

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { run } from './proc.ts';
-import { METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
+import { METRICS, NET_METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
 
 export interface BenchResults {
   date: string;
@@ -14,6 +14,13 @@ export interface BenchResults {
   loadAvg: { start: number; end?: number };
   plan: Plan;
   engines: Partial<Record<Peer, EngineResult>>;
+  /** the bridge-networking half: berth and moby, each restarted with a bridge of its own */
+  network: {
+    engines: Partial<Record<Peer, EngineResult>>;
+    /** whether the host's iptables rules and links were the same after the bench as before it, and the difference if not */
+    hostRestored?: boolean;
+    hostDiff?: string;
+  };
   runcFloor: { run?: number; samples?: number[]; version?: string; error?: string };
   durationS?: number;
 }
@@ -28,7 +35,8 @@ export interface SummaryRow {
   runc?: number;
   berthOverMoby?: number;
   berthOverPodman?: number;
-  target: { peer: Exclude<Peer, 'berth'>; ratio: number };
+  higherIsBetter?: boolean;
+  target?: { peer: Exclude<Peer, 'berth'>; ratio: number };
   verdict: 'PASS' | 'MISS' | 'n/a';
 }
 
@@ -46,27 +54,30 @@ export async function sourceRevision(): Promise<string> {
   return head.stdout.trim() + (dirty ? '-dirty' : '');
 }
 
-export function summarize(res: BenchResults): SummaryRow[] {
-  return METRICS.map((m) => {
-    const v = (p: Peer): number | undefined => res.engines[p]?.metrics[m.key];
+/** One row per metric: each engine's figure, berth's ratios to its peers, and the verdict on the target. */
+export function summarize(defs: MetricDef[], engines: BenchResults['engines'], plan: Plan, floor?: number): SummaryRow[] {
+  return defs.map((m) => {
+    const v = (p: Peer): number | undefined => engines[p]?.metrics[m.key];
     const ratio = (peer: Peer): number | undefined => {
       const b = v('berth');
       const o = v(peer);
       return b !== undefined && o ? b / o : undefined;
     };
-    const targetRatio = ratio(m.target.peer);
+    const targetRatio = m.target && ratio(m.target.peer);
+    const met = (x: number, t: number): boolean => (m.higherIsBetter ? x >= t : x <= t);
     return {
       key: m.key,
-      label: m.label(res.plan),
+      label: m.label(plan),
       unit: m.unit,
       berth: v('berth'),
       moby: v('moby'),
       podman: v('podman'),
-      runc: m.floor ? res.runcFloor.run : undefined,
+      runc: m.floor ? floor : undefined,
       berthOverMoby: ratio('moby'),
       berthOverPodman: ratio('podman'),
+      higherIsBetter: m.higherIsBetter,
       target: m.target,
-      verdict: targetRatio === undefined ? 'n/a' : targetRatio <= m.target.ratio ? 'PASS' : 'MISS',
+      verdict: !m.target || targetRatio === undefined ? 'n/a' : met(targetRatio, m.target.ratio) ? 'PASS' : 'MISS',
     };
   });
 }
@@ -75,6 +86,7 @@ function fmt(x: number | undefined, unit: MetricDef['unit']): string {
   if (x === undefined) return '—';
   if (unit === 'ms') return `${x.toFixed(0)} ms`;
   if (unit === 's') return `${(x / 1000).toFixed(2)} s`;
+  if (unit === 'MB/s') return `${(x / 1e6).toFixed(0)} MB/s`;
   return `${(x / 2 ** 20).toFixed(1)} MB`;
 }
 
@@ -85,20 +97,28 @@ function fmtRatio(x: number | undefined, target: number): string {
   return `${Number(two) === target && x !== target ? x.toFixed(3) : two}×`;
 }
 
-export function table(rows: SummaryRow[]): string {
-  const head = ['metric', 'berth', 'moby', 'podman', 'runc floor', 'berth/moby', 'berth/podman', 'target', ''];
+type Column = 'berth' | 'moby' | 'podman' | 'runc';
+
+/** The rows as a table with a column per engine in `columns`, a ratio column per peer among them, the target and verdict. */
+export function table(rows: SummaryRow[], columns: Column[] = ['berth', 'moby', 'podman', 'runc']): string {
+  const peers = (['moby', 'podman'] as const).filter((p) => columns.includes(p));
+  const head = ['metric', ...columns.map((c) => (c === 'runc' ? 'runc floor' : c)), ...peers.map((p) => `berth/${p}`), 'target', ''];
   const body = rows.map((r) => {
-    const ratioFor = (peer: Peer, x: number | undefined): string => fmtRatio(x, r.target.peer === peer ? r.target.ratio : NaN);
-    return [r.label, fmt(r.berth, r.unit), fmt(r.moby, r.unit), fmt(r.podman, r.unit), fmt(r.runc, r.unit),
-      ratioFor('moby', r.berthOverMoby), ratioFor('podman', r.berthOverPodman), `≤ ${r.target.ratio}× ${r.target.peer}`, r.verdict];
+    const ratioFor = (peer: 'moby' | 'podman'): string =>
+      fmtRatio(peer === 'moby' ? r.berthOverMoby : r.berthOverPodman, r.target?.peer === peer ? r.target.ratio : NaN);
+    const target = r.target ? `${r.higherIsBetter ? '≥' : '≤'} ${r.target.ratio}× ${r.target.peer}` : '';
+    return [r.label, ...columns.map((c) => fmt(r[c], r.unit)), ...peers.map(ratioFor), target, r.target ? r.verdict : ''];
   });
+  const firstText = 1 + columns.length + peers.length;
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   // Numbers right-aligned so magnitudes line up; names left-aligned.
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i >= 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i >= firstText ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function writeJson(path: string, res: BenchResults): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify({ ...res, summary: summarize(res) }, null, 2) + '\n');
+  const summary = summarize(METRICS, res.engines, res.plan, res.runcFloor.run);
+  const networkSummary = summarize(NET_METRICS, res.network.engines, res.plan);
+  writeFileSync(path, JSON.stringify({ ...res, summary, networkSummary }, null, 2) + '\n');
 }
