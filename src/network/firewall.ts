@@ -85,3 +85,28 @@ export async function removeFirewall(tag: string): Promise<void> {
     await iptables(['-w', '-t', table, '-X', chain]);
   }
 }
+
+const PORTMAP_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ'];
+
+/**
+ * Removes the CNI portmap plugin's shared chains when no container's
+ * forwards hang off them: portmap makes them on every ADD and never removes
+ * them. For a host that stops running containers for good (a demo).
+ */
+export async function removeIdlePortmapChains(): Promise<void> {
+  const rules = await new Promise<string>((resolve) => {
+    const child = spawn('iptables', ['-w', '-t', 'nat', '-S', 'CNI-HOSTPORT-DNAT'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', () => resolve(''));
+    child.on('close', (code) => resolve(code === 0 ? out : ''));
+  });
+  if (!rules || rules.split('\n').some((l) => l.startsWith('-A '))) return;
+  for (const from of ['PREROUTING', 'OUTPUT']) {
+    while ((await iptables(['-w', '-t', 'nat', '-D', from, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT'])).code === 0);
+  }
+  while ((await iptables(['-w', '-t', 'nat', '-D', 'POSTROUTING', '-m', 'comment', '--comment', 'CNI portfwd requiring masquerade', '-j', 'CNI-HOSTPORT-MASQ'])).code === 0);
+  for (const c of PORTMAP_CHAINS) await iptables(['-w', '-t', 'nat', '-F', c]);
+  for (const c of PORTMAP_CHAINS) await iptables(['-w', '-t', 'nat', '-X', c]);
+}
+

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { busyboxTar } from './busybox.ts';
-import { removeFirewall } from '../../src/network/firewall.ts';
+// The bench's host-network restorer: what a daemon added, and only that, goes.
+import { restoreNet, snapshotNet, type NetSnapshot } from '../../bench/lib/hostnet.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const BERTHD = join(ROOT, 'bin/berthd');
@@ -68,6 +69,8 @@ export class TestDaemon {
   readonly extraArgs: string[];
   proc?: ChildProcess;
   log = '';
+  /** The host's network before this daemon first started. */
+  #netBefore?: NetSnapshot;
 
   constructor(dir: string, extraArgs: string[] = []) {
     this.dir = dir;
@@ -108,6 +111,7 @@ export class TestDaemon {
   }
 
   async launch(): Promise<void> {
+    this.#netBefore ??= await snapshotNet();
     const proc = spawn(BERTHD, ['--data-root', this.dataRoot, '--exec-root', this.execRoot, '-H', `unix://${this.socket}`, '--bridge', this.bridge, ...this.extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
@@ -163,6 +167,7 @@ export class TestDaemon {
   async stop(): Promise<void> {
     const leftovers: string[] = [];
     let networks: { Id: string; Name: string; Options: Record<string, string> }[] = [];
+    let subnets: string[] = [];
     if (this.proc && this.proc.exitCode === null) {
       const list = await this.api('GET', '/containers/json?all=1').catch(() => undefined);
       if (list?.status === 200) {
@@ -170,6 +175,7 @@ export class TestDaemon {
       }
       const nets = await this.api('GET', '/networks').catch(() => undefined);
       if (nets?.status === 200) networks = nets.json();
+      subnets = networks.flatMap((n: any) => (n.IPAM?.Config ?? []).map((c: { Subnet: string }) => c.Subnet));
       await this.api('POST', '/networks/prune').catch(() => {});
       await this.api('POST', '/volumes/prune').catch(() => {});
       await this.halt();
@@ -191,9 +197,10 @@ export class TestDaemon {
       const target = line.split(' ')[4];
       if (target) await sh('umount', ['-l', target]);
     }
-    await sh('ip', ['link', 'del', this.bridge]);
-    for (const n of networks) if (n.Name !== 'bridge') await sh('ip', ['link', 'del', n.Options['com.docker.network.bridge.name'] ?? `br-${n.Id.slice(0, 12)}`]);
-    await removeFirewall(this.bridge);
+    if (this.#netBefore) {
+      await restoreNet({ bridges: [this.bridge], subnets, chains: new RegExp(`^BERTH-(FWD|POST)-${this.bridge}$`), sharedChains: /^CNI-HOSTPORT-/ }, this.#netBefore)
+        .catch((err: Error) => leftovers.push(err.message));
+    }
     await rm(this.dir, { recursive: true, force: true });
     if (leftovers.length) throw new Error(`left behind:\n${leftovers.join('\n')}`);
   }
