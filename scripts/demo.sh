@@ -11,6 +11,8 @@ SOCK="$T/berth.sock"
 export DOCKER_HOST="unix://$SOCK" BERTH_HOST="unix://$SOCK"
 # A bridge of the demo's own, so a berthd of the machine (berth0) is not touched.
 BRIDGE=berthdemo0
+# portmap's teardown makes an empty ip6 nat table where none was; it goes again if so.
+IP6NAT_BEFORE=$(nft list tables 2>/dev/null | grep -c '^table ip6 nat$' || true)
 PID=""
 cleanup() {
   if [ -n "$PID" ]; then
@@ -20,6 +22,7 @@ cleanup() {
     wait "$PID" 2>/dev/null || true
   fi
   node --disable-warning=ExperimentalWarning scripts/net-teardown.ts "$BRIDGE" || true
+  if [ "$IP6NAT_BEFORE" = 0 ] && ! ip6tables-save -t nat 2>/dev/null | grep -q '^-A'; then nft delete table ip6 nat 2>/dev/null || true; fi
   grep -o " $T[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$T"
 }
