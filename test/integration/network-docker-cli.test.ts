@@ -281,6 +281,19 @@ test('a kill -9 of berthd: the next start releases what dead containers held', a
   await docker(['rm', '-f', 'orphan', 'heir', 'survivor']);
 });
 
+test('container:<id> when the owner stops: the sharer keeps running without its interfaces; a new one is refused', async () => {
+  await docker(['run', '-d', '--name', 'owner', 'busybox', 'sleep', '300']);
+  await docker(['run', '-d', '--name', 'sharer', '--network', 'container:owner', 'busybox', 'sleep', '300']);
+  assert.match(await docker(['exec', 'sharer', 'ip', '-o', 'link']), /eth0/);
+  await docker(['stop', '-t', '0', 'owner']);
+  assert.equal(await inspect('sharer', '{{.State.Running}}'), 'true');
+  assert.doesNotMatch(await docker(['exec', 'sharer', 'ip', '-o', 'link']), /eth0/);
+  const late = await d.docker(['run', '--rm', '--network', 'container:owner', 'busybox', 'true']);
+  assert.notEqual(late.code, 0);
+  assert.match(late.stderr, /cannot join network of a non running container/);
+  await docker(['rm', '-f', 'sharer', 'owner']);
+});
+
 test('bad input: unknown networks, bad subnets and bad ports are clear errors', async () => {
   // Through the API: the docker CLI takes any 404 from create for a missing image and tries a pull.
   const unknown = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { NetworkMode: 'nonet' } });
