@@ -68,9 +68,10 @@ export async function cli(argv: string[], io: Io = processIo()): Promise<number>
     }
     found = group.commands[sub];
     if (!found) {
-      return fail(io, `${BIN}: unknown command: ${path} ${sub}\n\nUsage:  ${path}\n\nRun '${path} --help' for more information`, 1);
+      return fail(io, `${BIN}: unknown command: ${path} ${sub}\n\nUsage:  ${[path, group.usage].filter(Boolean).join(' ')}\n\nRun '${path} --help' for more information`, 1);
     }
-    path += ` ${sub}`;
+    // An alias (list, remove) goes by its command's own name, as cobra's paths do.
+    path += ` ${Object.keys(group.commands).find((n) => group.commands[n] === found)}`;
     args = subArgs;
   } else {
     found = commands[name];

@@ -13,6 +13,8 @@ export interface ArgsRule {
 export interface Command {
   /** Usage after the command path: "[OPTIONS] IMAGE [COMMAND] [ARG...]". */
   use: string;
+  /** The description its own help shows, when longer than the listing's. */
+  long?: string;
   flags: FlagSpec[];
   args?: ArgsRule;
   /** False for run/exec/create: flags end at the first argument. */

@@ -4,6 +4,8 @@ import type { FlagSpec, ParsedFlags } from './flags.ts';
 import { parseGoInt } from './flags.ts';
 import { formatIp, parseIp } from './ipaddr.ts';
 import { kvToMap, readKvFiles, resolveEnv, validateEnv, validateLabel } from './kvfile.ts';
+import { parseMount, splitVolumes } from './mount-opts.ts';
+import type { Mount } from './mount-opts.ts';
 import { networking, parseNetworkOpt, validateLink } from './network-opts.ts';
 import { parsePorts } from './portspec.ts';
 import { parseDuration } from './timeparse.ts';
@@ -129,7 +131,8 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   s('memory-reservation', 'Memory soft limit', undefined, { type: 'bytes', validate: bytes }),
   s('memory-swap', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", undefined, { type: 'bytes', validate: swapBytes }),
   i('memory-swappiness', 'Tune container memory swappiness (0 to 100)', { default: -1 }),
-  l('mount', 'Attach a filesystem mount to the container', undefined, { type: 'mount' }),
+  // Checked as pflag parses it; relative sources are resolved when the body is built.
+  l('mount', 'Attach a filesystem mount to the container', undefined, { type: 'mount', validate: (v) => (parseMount(v, '/'), v) }),
   s('name', 'Assign a name to the container'),
   l('network', 'Connect a container to a network', undefined, { type: 'network', validate: (v) => (parseNetworkOpt(v), v) }),
   l('network-alias', 'Add network-scoped alias for the container'),
@@ -184,13 +187,15 @@ export interface CreateBody {
   Tty: boolean;
   OpenStdin: boolean;
   StdinOnce: boolean;
-  HostConfig: { AutoRemove: boolean; Dns: string[]; [key: string]: unknown };
+  HostConfig: { AutoRemove: boolean; Dns: string[]; Mounts?: Mount[]; [key: string]: unknown };
   [key: string]: unknown;
 }
 
 export interface FileAccess {
   readFile(path: string): string;
   env: NodeJS.ProcessEnv;
+  /** What relative -v and --mount sources are resolved against. */
+  cwd: string;
 }
 
 /** opts.ParseRestartPolicy: "name[:max-retries]". */
@@ -202,55 +207,6 @@ export function parseRestartPolicy(policy: string): { Name: string; MaximumRetry
   if (colon >= 0 && name === '') throw new Error('invalid restart policy format: no policy provided before colon');
   if (count !== '' && !/^[+-]?\d+$/.test(count)) throw new Error('invalid restart policy format: maximum retry count must be an integer');
   return { Name: name, MaximumRetryCount: count === '' ? 0 : Number(count) };
-}
-
-/** "type=bind,source=/a,target=/b,readonly" → a HostConfig.Mounts entry. */
-export function parseMount(spec: string): Record<string, unknown> {
-  const m: Record<string, unknown> = { Type: 'volume' };
-  for (const field of spec.split(',')) {
-    const eq = field.indexOf('=');
-    const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
-    const val = eq < 0 ? undefined : field.slice(eq + 1);
-    switch (key) {
-      case 'type':
-        m.Type = val;
-        break;
-      case 'source':
-      case 'src':
-        m.Source = val;
-        break;
-      case 'target':
-      case 'dst':
-      case 'destination':
-        m.Target = val;
-        break;
-      case 'readonly':
-      case 'ro':
-        m.ReadOnly = val === undefined || ['1', 'true'].includes(val.toLowerCase());
-        break;
-      case 'bind-propagation':
-        m.BindOptions = { Propagation: val };
-        break;
-      case 'tmpfs-size':
-        m.TmpfsOptions = { ...(m.TmpfsOptions as object), SizeBytes: ramInBytes(val ?? '') };
-        break;
-      case 'tmpfs-mode':
-        m.TmpfsOptions = { ...(m.TmpfsOptions as object), Mode: parseInt(val ?? '', 8) };
-        break;
-      case 'consistency':
-        m.Consistency = val;
-        break;
-      default:
-        throw new Error(`unexpected key '${key}' in '${field}'`);
-    }
-  }
-  if (!m.Target) throw new Error('target is required');
-  return m;
-}
-
-/** A -v spec with a source is a bind (HostConfig.Binds); a bare path is an anonymous volume. */
-function isBind(spec: string): boolean {
-  return spec.split(':').length > 1;
 }
 
 function healthcheck(flags: ParsedFlags): Record<string, unknown> | undefined {
@@ -289,9 +245,7 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
   const swappiness = flags.int('memory-swappiness');
   if (swappiness !== -1 && (swappiness < 0 || swappiness > 100)) throw new Error(`invalid value: ${swappiness}. Valid memory swappiness range is 0-100`);
 
-  const volumes = flags.list('volume');
-  const binds = volumes.filter(isBind);
-  const anonymous = Object.fromEntries(volumes.filter((v) => !isBind(v)).map((v) => [v, {}]));
+  const { binds, volumes } = splitVolumes(flags.list('volume'), io.cwd);
   const tmpfs = Object.fromEntries(flags.list('tmpfs').map((t) => {
     const c = t.indexOf(':');
     return c < 0 ? [t, ''] : [t.slice(0, c), t.slice(c + 1)];
@@ -389,7 +343,7 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
     OomKillDisable: flags.bool('oom-kill-disable'),
     PidsLimit: flags.int('pids-limit'),
     Ulimits: flags.list('ulimit').map(parseUlimit),
-    Mounts: flags.list('mount').length ? flags.list('mount').map(parseMount) : undefined,
+    Mounts: flags.list('mount').length ? flags.list('mount').map((m) => parseMount(m, io.cwd)) : undefined,
     MaskedPaths: maskedPaths,
     ReadonlyPaths: readonlyPaths,
   };
@@ -410,7 +364,7 @@ export function buildContainerOptions(flags: ParsedFlags, args: readonly string[
     Env: env.length ? env : null,
     Cmd: cmd.length ? cmd : null,
     Image: image,
-    Volumes: anonymous,
+    Volumes: volumes,
     WorkingDir: flags.string('workdir'),
     Entrypoint: entrypoint,
     Labels: kvToMap(labels),

@@ -1,7 +1,7 @@
 // docker's network formatter: the fields `network ls --format` sees.
 import type { NetworkSummary } from '../client/types.ts';
 import { joinLabels, truncateId } from './context-container.ts';
-import { TABLE } from './formatter.ts';
+import { listFormat } from './formatter.ts';
 import { GO_TYPE } from './template.ts';
 import { goTimeStringOf } from './timeparse.ts';
 
@@ -17,16 +17,15 @@ export const NETWORK_HEADERS: Record<string, string> = {
   CreatedAt: 'CREATED AT',
 };
 
-const DEFAULT_FORMAT = 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}';
-const RAW_FORMAT = 'network_id: {{.ID}}\\nname: {{.Name}}\\ndriver: {{.Driver}}\\nscope: {{.Scope}}\\n';
+const FORMATS = {
+  table: 'table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}',
+  raw: 'network_id: {{.ID}}\\nname: {{.Name}}\\ndriver: {{.Driver}}\\nscope: {{.Scope}}\\n',
+  quietTable: '{{.ID}}',
+  quietRaw: 'network_id: {{.ID}}',
+};
 
-/** network's newFormat: -q turns only the table and raw formats into IDs; a custom format wins over it. */
-export function networkFormat(format: string, quiet: boolean): string {
-  const source = format || TABLE;
-  if (source === TABLE) return quiet ? '{{.ID}}' : DEFAULT_FORMAT;
-  if (source === 'raw') return quiet ? 'network_id: {{.ID}}' : RAW_FORMAT;
-  return source;
-}
+/** network's newFormat. */
+export const networkFormat = (format: string, quiet: boolean): string => listFormat(format, quiet, FORMATS);
 
 export function networkContext(n: NetworkSummary, trunc: boolean): object {
   return {

@@ -88,7 +88,8 @@ function withHelp(specs: FlagSpec[]): FlagSpec[] {
   return [...specs, shortTaken ? { ...HELP, short: undefined } : HELP];
 }
 
-function parseBool(s: string): boolean {
+/** strconv.ParseBool. */
+export function parseBool(s: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
   throw new Error(`strconv.ParseBool: parsing ${JSON.stringify(s)}: invalid syntax`);

@@ -10,6 +10,22 @@ export function isTable(format: string): boolean {
   return format.startsWith(TABLE);
 }
 
+/** A list command's default formats, in full and under -q. */
+export interface ListFormats {
+  table: string;
+  raw: string;
+  quietTable: string;
+  quietRaw: string;
+}
+
+/** The newFormat of docker's list formatters: -q narrows only the table and raw formats to one field; a custom format wins over it. */
+export function listFormat(format: string, quiet: boolean, formats: ListFormats): string {
+  const source = format || TABLE;
+  if (source === TABLE) return quiet ? formats.quietTable : formats.table;
+  if (source === 'raw') return quiet ? formats.quietRaw : formats.raw;
+  return source;
+}
+
 /** Parses a template the way every docker command reports failures. */
 export function parseFormat(src: string): Template {
   try {

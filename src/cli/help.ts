@@ -18,7 +18,7 @@ function table(rows: [string, string][]): string {
 }
 
 export function commandHelp(path: string, short: string, cmd: Command, aliases: string[], cols: number): string {
-  let out = `Usage:  ${path} ${cmd.use}\n\n${short}\n`;
+  let out = `Usage:  ${path} ${cmd.use}\n\n${cmd.long ?? short}\n`;
   if (aliases.length > 1) out += `\nAliases:\n  ${aliases.map((a) => `${BIN} ${a}`).join(', ')}\n`;
   if (cmd.flags.some((f) => !f.hidden)) out += `\nOptions:\n${flagUsages(cmd.flags, cols).trimEnd()}\n`;
   return out;
@@ -60,8 +60,11 @@ export function argsError(path: string, cmd: Command, count: number): string | n
   else if (max === Infinity) {
     what = `requires at least ${min} ${plural(min)}`;
     hint = 'See';
-  } else if (min === 0) what = `requires at most ${max} ${plural(max)}`;
-  else what = `requires at least ${min} and at most ${max} ${plural(max)}`;
+  } else if (min === 0) {
+    what = `requires at most ${max} ${plural(max)}`;
+    // docker 28's cli.RequiresMaxArgs has this typo; scripts match its text.
+    hint = 'SRun';
+  } else what = `requires at least ${min} and at most ${max} ${plural(max)}`;
   return `${BIN}: '${path}' ${what}${usage}${hint} '${path} --help' for more information`;
 }
 

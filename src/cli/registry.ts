@@ -9,6 +9,8 @@ export interface Entry {
 
 export interface Group {
   short: string;
+  /** What an unknown subcommand's usage line shows after the group's name (docker's cobra Use). */
+  usage?: string;
   commands: Record<string, Entry>;
 }
 
@@ -44,6 +46,8 @@ const tag = entry('Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', async
 const top = entry('Display the running processes of a container', async () => (await import('./commands/top.ts')).top);
 const unpause = entry('Unpause all processes within one or more containers', async () => (await import('./commands/lifecycle.ts')).unpause);
 const version = entry('Show the berth version information', async () => (await import('./commands/version.ts')).version);
+const volumeLs = entry('List volumes', async () => (await import('./commands/volume.ts')).volumeLs);
+const volumeRm = entry('Remove one or more volumes', async () => (await import('./commands/volume.ts')).volumeRm);
 const wait = entry('Block until one or more containers stop, then print their exit codes', async () => (await import('./commands/lifecycle.ts')).wait);
 
 /** Top-level commands; the first block is docker's "Common Commands". */
@@ -95,6 +99,17 @@ export const groups: Record<string, Group> = {
       df: entry('Show berth disk usage', async () => (await import('./commands/df.ts')).df),
       events, info,
       prune: entry('Remove unused data', async () => (await import('./commands/prune.ts')).systemPrune),
+    },
+  },
+  volume: {
+    short: 'Manage volumes',
+    usage: 'COMMAND',
+    commands: {
+      create: entry('Create a volume', async () => (await import('./commands/volume.ts')).volumeCreate),
+      inspect: entry('Display detailed information on one or more volumes', async () => (await import('./commands/volume.ts')).volumeInspect),
+      ls: volumeLs, list: volumeLs,
+      prune: entry('Remove unused local volumes', async () => (await import('./commands/prune.ts')).volumePrune),
+      rm: volumeRm, remove: volumeRm,
     },
   },
 };

@@ -673,6 +673,9 @@ class State {
       const obj = receiver as Record<string, unknown>;
       if (Object.hasOwn(obj, name)) return obj[name] === null ? (typedNil(name) ?? null) : obj[name];
       if (isMapLike(obj)) return undefined;
+      // The daemon leaves out empty omitempty fields (HostConfig.Mounts); docker's typed structs still have them.
+      const nil = typedNil(name);
+      if (nil) return nil;
       return this.fail(node, `map has no entry for key "${name}"`);
     }
     return this.fail(node, `can't evaluate field ${name} in type ${goTypeOf(receiver)}`);

@@ -176,9 +176,26 @@ export interface VolumeSummary {
   Driver?: string;
   Mountpoint?: string;
   Labels?: Labels;
+  Options?: Record<string, string> | null;
   Scope?: string;
+  /** The driver's own details. */
+  Status?: Record<string, unknown> | null;
+  /** Sizes are filled in by system df only; -1 when the daemon could not tell. */
   UsageData?: { Size: number; RefCount: number } | null;
   CreatedAt?: string;
+}
+
+export interface VolumeListResponse {
+  Volumes: VolumeSummary[] | null;
+  Warnings: string[] | null;
+}
+
+/** POST /volumes/create; docker's CLI leaves out empty fields (Go's omitempty). */
+export interface VolumeCreateRequest {
+  Driver?: string;
+  DriverOpts?: Record<string, string>;
+  Labels?: Record<string, string>;
+  Name?: string;
 }
 
 export interface BuildCacheRecord {

@@ -19,13 +19,9 @@ export function labelMatches(labels: Record<string, string> | null | undefined, 
   return i < 0 || labels[key] === filter.slice(i + 1);
 }
 
-export function containerFilter(filters: Record<string, string[]>, ctx: FilterContext): (r: ContainerRecord) => boolean {
-  for (const k of Object.keys(filters)) if (!KNOWN.has(k)) throw badRequest(`invalid filter '${k}'`);
-  for (const s of filters.status ?? []) if (!STATUSES.has(s)) throw badRequest(`invalid filter 'status=${s}'`);
-  for (const e of filters.exited ?? []) if (!/^-?\d+$/.test(e)) throw badRequest(`invalid filter 'exited=${e}'`);
-  for (const h of filters.health ?? []) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
-  // Patterns that do not compile match nothing, as in docker.
-  const names = (filters.name ?? []).flatMap((n) => {
+/** docker's name filters are regular expressions; ones that do not compile match nothing. */
+export function namePatterns(values: string[] | undefined): RegExp[] {
+  return (values ?? []).flatMap((n) => {
     // JS regexps backtrack (Go's do not): long patterns are refused to bound the work.
     if (n.length > 256) throw badRequest('name filter too long');
     try {
@@ -34,6 +30,14 @@ export function containerFilter(filters: Record<string, string[]>, ctx: FilterCo
       return [];
     }
   });
+}
+
+export function containerFilter(filters: Record<string, string[]>, ctx: FilterContext): (r: ContainerRecord) => boolean {
+  for (const k of Object.keys(filters)) if (!KNOWN.has(k)) throw badRequest(`invalid filter '${k}'`);
+  for (const s of filters.status ?? []) if (!STATUSES.has(s)) throw badRequest(`invalid filter 'status=${s}'`);
+  for (const e of filters.exited ?? []) if (!/^-?\d+$/.test(e)) throw badRequest(`invalid filter 'exited=${e}'`);
+  for (const h of filters.health ?? []) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(h)) throw badRequest(`Unrecognised filter value for health: ${h}`);
+  const names = namePatterns(filters.name);
   const ancestors = (filters.ancestor ?? []).map((a) => ctx.ancestorIds(a));
   const before = filters.before?.[0] !== undefined ? ctx.createdOf(filters.before[0]) : undefined;
   const since = filters.since?.[0] !== undefined ? ctx.createdOf(filters.since[0]) : undefined;

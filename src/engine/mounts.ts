@@ -50,7 +50,7 @@ export class ContainerMounts {
     try {
       for (const m of plan) {
         if (m.type === 'tmpfs') {
-          points.push({ Type: 'tmpfs', Source: '', Destination: m.destination, Mode: '', RW: !m.options.includes('ro'), Propagation: '', TmpfsOptions: m.options });
+          points.push({ Type: 'tmpfs', Source: '', Destination: m.destination, Mode: '', RW: !m.options.includes('ro'), Propagation: '', TmpfsOptions: m.options, ...(m.listed ? {} : { Unlisted: true }) });
         } else if (m.type === 'bind') {
           await this.#bindSource(m.source, m.create);
           points.push({ Type: 'bind', Source: m.source, Destination: m.destination, Mode: m.mode, RW: m.rw, Propagation: m.propagation });

@@ -92,6 +92,8 @@ export interface MountPoint {
   Propagation: string;
   /** berth's own: a tmpfs mount's options. */
   TmpfsOptions?: string[];
+  /** berth's own: a --tmpfs mount, which docker does not list in Mounts. */
+  Unlisted?: boolean;
 }
 
 export interface ContainerRecord {

@@ -14,7 +14,8 @@ export type PlannedMount =
   | { type: 'bind'; source: string; destination: string; rw: boolean; propagation: string; mode: string; create: boolean }
   /** name undefined: an anonymous volume the engine names. */
   | { type: 'volume'; name?: string; destination: string; rw: boolean; mode: string; nocopy: boolean; labels?: Record<string, string>; driverOpts?: Record<string, string> }
-  | { type: 'tmpfs'; destination: string; options: string[] };
+  /** listed: false for --tmpfs, which docker leaves out of a container's Mounts. */
+  | { type: 'tmpfs'; destination: string; options: string[]; listed: boolean };
 
 export interface MountRequest {
   binds?: string[] | null;
@@ -100,7 +101,7 @@ function parseMountEntry(raw: unknown): PlannedMount {
     if (readOnly) options.push('ro');
     if (typeof t.SizeBytes === 'number' && t.SizeBytes > 0) options.push(`size=${t.SizeBytes}`);
     if (typeof t.Mode === 'number' && t.Mode > 0) options.push(`mode=${t.Mode.toString(8)}`);
-    return { type: 'tmpfs', destination: dst, options };
+    return { type: 'tmpfs', destination: dst, options, listed: true };
   }
   throw new MountError(`mount type unknown: "${type}"`);
 }
@@ -109,7 +110,7 @@ function parseMountEntry(raw: unknown): PlannedMount {
 function parseTmpfs(dst: string, opts: string): PlannedMount {
   const given = opts ? opts.split(',').filter(Boolean) : [];
   const defaults = ['noexec', 'nosuid', 'nodev'].filter((d) => !given.includes(d.replace(/^no/, '')) && !given.includes(d));
-  return { type: 'tmpfs', destination: cleanTarget(dst, 'tmpfs'), options: [...defaults, ...given] };
+  return { type: 'tmpfs', destination: cleanTarget(dst, 'tmpfs'), options: [...defaults, ...given], listed: false };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildContainerOptions, CONTAINER_FLAGS, parseMount, parseRestartPolicy, parseUlimit } from '../../src/cli/container-opts.ts';
+import { buildContainerOptions, CONTAINER_FLAGS, parseRestartPolicy, parseUlimit } from '../../src/cli/container-opts.ts';
 import type { ContainerOptions } from '../../src/cli/container-opts.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
+import { parseMount } from '../../src/cli/mount-opts.ts';
 import { kvToMap, parseKeyValueFile, readKvFiles, resolveEnv, validateEnv, validateLabel } from '../../src/cli/kvfile.ts';
 import { parsePorts, parsePortSpec } from '../../src/cli/portspec.ts';
 
@@ -19,6 +20,7 @@ function build(argv: string[], env: NodeJS.ProcessEnv = { FROM_HOST: 'host-value
       return files[p]!;
     },
     env,
+    cwd: '/',
   });
 }
 
@@ -159,8 +161,8 @@ test('ulimits and mounts', () => {
   assert.deepEqual(parseUlimit('nproc=10'), { Name: 'nproc', Soft: 10, Hard: 10 });
   assert.throws(() => parseUlimit('nofile=10:5'), /soft limit must be less than or equal to hard limit: 10 > 5/);
   assert.throws(() => parseUlimit('nofile'), /invalid ulimit argument: nofile/);
-  assert.deepEqual(parseMount('type=tmpfs,dst=/t,tmpfs-size=1m'), { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } });
-  assert.throws(() => parseMount('type=bind,src=/a'), /target is required/);
+  assert.deepEqual(parseMount('type=tmpfs,dst=/t,tmpfs-size=1m', '/'), { Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1048576 } });
+  assert.throws(() => parseMount('type=bind,src=/a', '/'), /target is required/);
 });
 
 test('env and label files', () => {

@@ -77,7 +77,7 @@ test('network connect: the endpoint docker sends', () => {
 
 function runNetworking(argv: string[]): { mode: unknown; endpoints: unknown; links: unknown; mac: unknown } {
   const { flags, args } = parseFlags(CONTAINER_FLAGS, [...argv, 'busybox'], false);
-  const { body } = buildContainerOptions(flags, args, { readFile: () => '', env: {} });
+  const { body } = buildContainerOptions(flags, args, { readFile: () => '', env: {}, cwd: '/' });
   return { mode: body.HostConfig.NetworkMode, endpoints: (body.NetworkingConfig as { EndpointsConfig: unknown }).EndpointsConfig, links: body.HostConfig.Links, mac: body.MacAddress };
 }
 

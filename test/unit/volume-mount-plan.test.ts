@@ -29,7 +29,7 @@ test('--mount: bind, volume with options, tmpfs with size and mode', () => {
     { type: 'bind', source: '/src', destination: '/dst', rw: false, propagation: 'slave', mode: '', create: false },
     { type: 'volume', name: 'vv', destination: '/v', rw: true, mode: '', nocopy: true, labels: { a: 'b' }, driverOpts: { type: 'tmpfs', device: 'tmpfs' } },
     { type: 'volume', name: undefined, destination: '/anon', rw: true, mode: '', nocopy: false, labels: undefined, driverOpts: undefined },
-    { type: 'tmpfs', destination: '/t', options: ['nosuid', 'nodev', 'noexec', 'size=1048576', 'mode=1770'] },
+    { type: 'tmpfs', destination: '/t', options: ['nosuid', 'nodev', 'noexec', 'size=1048576', 'mode=1770'], listed: true },
   ]);
   assert.throws(() => planMounts({ mounts: [{ Type: 'bind', Target: '/x' }] }), /field Source must not be empty/);
   assert.throws(() => planMounts({ mounts: [{ Type: 'tmpfs', Source: 'x', Target: '/x' }] }), /Source must not be specified/);

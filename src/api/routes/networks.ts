@@ -2,7 +2,7 @@
 import type { Router } from '../router.ts';
 import { filtersParam, readJsonBody, sendJson, COMMON_HEADERS } from '../router.ts';
 import type { ApiDeps } from '../server.ts';
-import { labelMatches } from '../../engine/container-filters.ts';
+import { labelMatches, namePatterns } from '../../engine/container-filters.ts';
 import type { NetworkRecord } from '../../network/types.ts';
 import type { NetworkManager } from '../../network/manager.ts';
 import { parseTimeParam } from './params.ts';
@@ -14,8 +14,9 @@ function listFilter(networks: NetworkManager, filters: Record<string, string[]>)
   for (const k of Object.keys(filters)) if (!LIST_FILTERS.has(k)) throw badRequest(`invalid filter '${k}'`);
   for (const t of filters.type ?? []) if (t !== 'custom' && t !== 'builtin') throw badRequest(`invalid filter: 'type'='${t}'`);
   for (const d of filters.dangling ?? []) if (!['true', 'false', '1', '0'].includes(d)) throw badRequest(`invalid filter 'dangling=${d}'`);
+  const names = namePatterns(filters.name);
   return (n) => {
-    if (filters.name?.length && !filters.name.some((v) => n.Name.includes(v))) return false;
+    if (filters.name?.length && !names.some((re) => re.test(n.Name))) return false;
     if (filters.id?.length && !filters.id.some((v) => n.Id.includes(v))) return false;
     if (filters.driver?.length && !filters.driver.includes(n.Driver)) return false;
     if (filters.scope?.length && !filters.scope.includes(n.Scope)) return false;

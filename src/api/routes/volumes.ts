@@ -2,7 +2,7 @@
 import type { Router } from '../router.ts';
 import { boolParam, filtersParam, readJsonBody, sendJson, COMMON_HEADERS } from '../router.ts';
 import type { ApiDeps } from '../server.ts';
-import { labelMatches } from '../../engine/container-filters.ts';
+import { labelMatches, namePatterns } from '../../engine/container-filters.ts';
 import type { VolumeRecord, VolumeService } from '../../volume/service.ts';
 import { badRequest } from '../../util/errors.ts';
 
@@ -11,8 +11,9 @@ const LIST_FILTERS = new Set(['name', 'driver', 'label', 'dangling']);
 function listFilter(volumes: VolumeService, filters: Record<string, string[]>): (v: VolumeRecord) => boolean {
   for (const k of Object.keys(filters)) if (!LIST_FILTERS.has(k)) throw badRequest(`invalid filter '${k}'`);
   for (const d of filters.dangling ?? []) if (!['true', 'false', '1', '0'].includes(d)) throw badRequest(`invalid filter 'dangling=${d}'`);
+  const names = namePatterns(filters.name);
   return (v) => {
-    if (filters.name?.length && !filters.name.some((n) => v.Name.includes(n))) return false;
+    if (filters.name?.length && !names.some((re) => re.test(v.Name))) return false;
     if (filters.driver?.length && !filters.driver.includes(v.Driver)) return false;
     if (filters.label?.length && !filters.label.every((l) => labelMatches(v.Labels, l))) return false;
     if (filters.dangling?.length && (volumes.users(v.Name).length === 0) !== ['true', '1'].includes(filters.dangling[0]!)) return false;

@@ -51,7 +51,7 @@ export function networkSettings(c: Container): object {
 
 /** docker's Mounts: binds, volumes and --mount tmpfs (berth's own fields left out). */
 function mountsView(c: Container): object[] {
-  return (c.record.MountPoints ?? []).map(({ TmpfsOptions: _t, ...m }) => m);
+  return (c.record.MountPoints ?? []).filter((m) => !m.Unlisted).map(({ TmpfsOptions: _t, Unlisted: _u, ...m }) => m);
 }
 
 /** GET /containers/json's Ports: one entry per binding, and exposed ports alone. */

@@ -24,7 +24,7 @@ export function runError(err: unknown, command: string): StatusError {
 /** Flags and arguments to create options; invalid combinations exit 125 like docker's parse(). */
 export function parseOptions(ctx: Context, flags: ParsedFlags, args: string[], command: string): ContainerOptions {
   try {
-    return buildContainerOptions(flags, args, { readFile: (p) => readFileSync(p, 'utf8'), env: ctx.env });
+    return buildContainerOptions(flags, args, { readFile: (p) => readFileSync(p, 'utf8'), env: ctx.env, cwd: process.cwd() });
   } catch (e) {
     throw runError(e, command);
   }
@@ -38,7 +38,11 @@ export async function createWithPull(ctx: Context, opts: ContainerOptions): Prom
   const image = opts.body.Image;
   const progress = opts.quiet ? null : ctx.stderr;
   if (opts.pull === 'always') await pullWithProgress(ctx, image, progress, opts.platform);
-  const create = (): ReturnType<typeof createContainer> => createContainer(ctx.client, opts.body, { name: opts.name, platform: opts.platform });
+  const create = (): ReturnType<typeof createContainer> => {
+    // docker's API client refuses what API 1.41 cannot carry, when it creates.
+    if (opts.body.HostConfig.Mounts?.some((m) => m.BindOptions?.ReadOnlyForceRecursive)) throw new Error('bind-recursive=readonly requires API v1.44 or later');
+    return createContainer(ctx.client, opts.body, { name: opts.name, platform: opts.platform });
+  };
   let res;
   try {
     res = await create();

@@ -1,9 +1,10 @@
 // berth system df: space used by images, containers, volumes and build cache.
 import { diskUsage } from '../../client/system.ts';
-import type { BuildCacheRecord, ContainerSummary, DiskUsage, ImageSummary, VolumeSummary } from '../../client/types.ts';
+import type { BuildCacheRecord, ContainerSummary, DiskUsage, ImageSummary } from '../../client/types.ts';
 import type { Command } from '../command.ts';
 import { CONTAINER_HEADERS, containerContext, truncateId } from '../context-container.ts';
 import { IMAGE_HEADERS, imageContext } from '../context-image.ts';
+import { VOLUME_HEADERS, volumeContext } from '../context-volume.ts';
 import { FORMAT_HELP } from '../format-help.ts';
 import { isTable, parseFormat, renderItems, TABLE, templateOf } from '../formatter.ts';
 import { parseReference } from '../../image/reference.ts';
@@ -52,16 +53,6 @@ export function summaryRows(du: DiskUsage): object[] {
     summary('Local Volumes', volumes.length, volumes.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length, humanSize(volSize), withPercent(volFree, volSize)),
     summary('Build Cache', cache.length, cache.filter((b) => b.InUse).length, humanSize(cacheSize), humanSize(cacheFree)),
   ];
-}
-
-function volumeContext(v: VolumeSummary): object {
-  return {
-    [GO_TYPE]: '*formatter.volumeContext',
-    Name: () => v.Name,
-    Driver: () => v.Driver ?? '',
-    Links: () => (v.UsageData ? String(v.UsageData.RefCount) : 'N/A'),
-    Size: () => (v.UsageData ? humanSize(v.UsageData.Size) : 'N/A'),
-  };
 }
 
 const seconds = (iso: string | null | undefined): number => (iso ? Date.parse(iso) / 1000 : 0);
@@ -123,7 +114,7 @@ function verboseTable(du: DiskUsage): string {
     '\nContainers space usage:\n\n' +
     renderItems('table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}', v.Containers, CONTAINER_HEADERS) +
     '\nLocal Volumes space usage:\n\n' +
-    renderItems('table {{.Name}}\t{{.Links}}\t{{.Size}}', v.Volumes, { Name: 'VOLUME NAME', Links: 'LINKS', Size: 'SIZE' }) +
+    renderItems('table {{.Name}}\t{{.Links}}\t{{.Size}}', v.Volumes, VOLUME_HEADERS) +
     `\nBuild cache usage: ${humanSize(cacheSize)}\n\n` +
     renderItems('table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}', v.BuildCache, {
       ID: 'CACHE ID', CacheType: 'CACHE TYPE', Size: 'SIZE', CreatedSince: 'CREATED', LastUsedSince: 'LAST USED', UsageCount: 'USAGE', Shared: 'SHARED',

@@ -1,12 +1,15 @@
-// berth system prune, container prune, image prune and network prune.
+// berth system prune, container prune, image prune, network prune and volume prune.
+import { API_VERSION } from '../../client/client.ts';
 import { pruneContainers } from '../../client/containers.ts';
 import { pruneImages } from '../../client/images.ts';
 import { pruneNetworks } from '../../client/networks.ts';
-import { pruneBuildCache, pruneVolumes } from '../../client/system.ts';
+import { pruneBuildCache } from '../../client/system.ts';
+import { pruneVolumes } from '../../client/volumes.ts';
 import type { Filters, PruneReport } from '../../client/types.ts';
 import type { Command, Context } from '../command.ts';
 import { filterFlag, toFilters } from '../filters.ts';
 import type { FlagSpec } from '../flags.ts';
+import { BIN } from '../help.ts';
 import { humanSize } from '../units.ts';
 
 const FORCE: FlagSpec = { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' };
@@ -99,6 +102,22 @@ export const imagePrune: Command = {
       ? 'WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue?'
       : 'WARNING! This will remove all dangling images.\nAre you sure you want to continue?';
     return prune(ctx, flags.bool('force'), warning, [imagesPruner], all, toFilters(flags.list('filter')));
+  },
+};
+
+export const volumePrune: Command = {
+  use: '[OPTIONS]',
+  args: { max: 0 },
+  flags: [
+    // docker hides --all from daemons before API 1.42 and refuses it there: they prune named volumes anyway.
+    { name: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused volumes, not just anonymous ones', hidden: true },
+    filterFlag('Provide filter values (e.g. "label=<label>")', false),
+    FORCE,
+  ],
+  run(ctx, flags) {
+    if (flags.changed('all')) throw new Error(`"--all" requires API version 1.42, but the ${BIN} daemon API version is ${API_VERSION}`);
+    const warning = 'WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?';
+    return prune(ctx, flags.bool('force'), warning, [volumesPruner], false, toFilters(flags.list('filter')));
   },
 };
 
