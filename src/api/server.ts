@@ -5,6 +5,7 @@ import { Router, splitVersion, sendError, type Ctx } from './router.ts';
 import type { Engine } from '../engine/engine.ts';
 import { systemRoutes } from './routes/system.ts';
 import { containerRoutes } from './routes/containers.ts';
+import { containerFsRoutes } from './routes/container-fs.ts';
 import { imageRoutes } from './routes/images.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { volumeRoutes } from './routes/volumes.ts';
@@ -22,6 +23,7 @@ export function buildRouter(deps: ApiDeps): Router {
   const router = new Router();
   systemRoutes(router, deps);
   containerRoutes(router, deps);
+  containerFsRoutes(router, deps);
   imageRoutes(router, deps);
   execRoutes(router, deps);
   networkRoutes(router, deps);

@@ -17,7 +17,10 @@ export interface Group {
 const entry = (short: string, load: () => Promise<Command>): Entry => ({ short, load });
 
 const attach = entry('Attach local standard input, output, and error streams to a running container', async () => (await import('./commands/attach.ts')).attach);
+const commit = entry("Create a new image from a container's changes", async () => (await import('./commands/commit.ts')).commit);
+const cp = entry('Copy files/folders between a container and the local filesystem', async () => (await import('./commands/cp.ts')).cp);
 const create = entry('Create a new container', async () => (await import('./commands/create.ts')).create);
+const diff = entry("Inspect changes to files or directories on a container's filesystem", async () => (await import('./commands/diff.ts')).diff);
 const events = entry('Get real time events from the server', async () => (await import('./commands/events.ts')).events);
 const exec = entry('Execute a command in a running container', async () => (await import('./commands/exec.ts')).exec);
 const exportCmd = entry("Export a container's filesystem as a tar archive", async () => (await import('./commands/save.ts')).exportContainerCommand);
@@ -53,7 +56,7 @@ const wait = entry('Block until one or more containers stop, then print their ex
 /** Top-level commands; the first block is docker's "Common Commands". */
 export const commands: Record<string, Entry> = {
   run, exec, ps, pull, images, version, info,
-  attach, create, events, export: exportCmd, history, import: importCmd,
+  attach, commit, cp, create, diff, events, export: exportCmd, history, import: importCmd,
   inspect: entry('Return low-level information on berth objects', async () => (await import('./commands/inspect.ts')).inspect),
   kill, load, logs, pause, port, rename, restart, rm, rmi, save, start, stop, tag, top, unpause, wait,
 };
@@ -64,7 +67,7 @@ export const groups: Record<string, Group> = {
   container: {
     short: 'Manage containers',
     commands: {
-      attach, create, exec, export: exportCmd,
+      attach, commit, cp, create, diff, exec, export: exportCmd,
       inspect: entry('Display detailed information on one or more containers', async () => (await import('./commands/inspect.ts')).containerInspect),
       kill, logs, ls: ps, list: ps, ps, pause, port,
       prune: entry('Remove all stopped containers', async () => (await import('./commands/prune.ts')).containerPrune),

@@ -40,7 +40,7 @@ export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): Con
   return out;
 }
 
-function envKey(e: string): string {
+export function envKey(e: string): string {
   const i = e.indexOf('=');
   return i < 0 ? e : e.slice(0, i);
 }

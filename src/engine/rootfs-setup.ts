@@ -2,7 +2,8 @@
 // identity files (/etc/hostname, /etc/hosts, /etc/resolv.conf, bind-mounted
 // from the container's own directory), the user lookup, the working dir.
 // All paths into the rootfs are resolved without following symlinks out.
-import { readFile, writeFile, lstat, mkdir, chown, open, readlink } from 'node:fs/promises';
+import { readFile, writeFile, lstat, mkdir, chown, open } from 'node:fs/promises';
+import { resolveInContainer } from './container-path.ts';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import type { OciMount } from '../runtime/spec.ts';
@@ -13,41 +14,8 @@ import type { OciMount } from '../runtime/spec.ts';
  * component is missing the rest is taken lexically (still clamped).
  */
 export async function resolveInRoot(root: string, path: string): Promise<string> {
-  const parts = path.split('/').filter((p) => p && p !== '.');
-  const resolved: string[] = [];
-  let missing = false;
-  let hops = 0;
-  while (parts.length) {
-    const part = parts.shift()!;
-    if (part === '..') {
-      resolved.pop();
-      // Back up the tree the path may exist again, symlinks included.
-      missing = false;
-      continue;
-    }
-    if (missing) {
-      resolved.push(part);
-      continue;
-    }
-    const candidate = join(root, ...resolved, part);
-    let st;
-    try {
-      st = await lstat(candidate);
-    } catch {
-      missing = true;
-      resolved.push(part);
-      continue;
-    }
-    if (st.isSymbolicLink()) {
-      if (++hops > 40) throw new Error(`too many levels of symbolic links: ${path}`);
-      const target = await readlink(candidate);
-      if (target.startsWith('/')) resolved.length = 0;
-      parts.unshift(...target.split('/').filter((p) => p && p !== '.'));
-      continue;
-    }
-    resolved.push(part);
-  }
-  return join(root, ...resolved);
+  const view = { root, realRoot: root, mounts: [] };
+  return (await resolveInContainer(view, path, { followFinal: true, lexicalMissing: true })).host;
 }
 
 const MAX_ID_FILE = 1024 * 1024;
@@ -132,16 +100,19 @@ export interface IdentityFiles {
   readonly: boolean;
 }
 
+/** The identity files: kept in the container's directory, bind-mounted at /etc/<name>. */
+export const IDENTITY_FILES = ['hostname', 'hosts', 'resolv.conf'] as const;
+
 /** Writes the container's identity files and returns the bind mounts for them. */
 export async function writeIdentityFiles(dir: string, f: IdentityFiles): Promise<OciMount[]> {
-  const files: [string, string][] = [
-    ['hostname', `${f.hostname}\n`],
-    ['hosts', f.hostNetwork ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(f.hostname, f.hostsEntries)) : hostsFile(f.hostname, f.hostsEntries, f.address)],
-    ['resolv.conf', await resolvConf(f.hostNetwork, f.dns, f.dnsSearch, f.dnsOptions)],
-  ];
+  const content: Record<(typeof IDENTITY_FILES)[number], string> = {
+    hostname: `${f.hostname}\n`,
+    hosts: f.hostNetwork ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(f.hostname, f.hostsEntries)) : hostsFile(f.hostname, f.hostsEntries, f.address),
+    'resolv.conf': await resolvConf(f.hostNetwork, f.dns, f.dnsSearch, f.dnsOptions),
+  };
   const mounts: OciMount[] = [];
-  for (const [name, content] of files) {
-    await writeFile(join(dir, name), content, { mode: 0o644 });
+  for (const name of IDENTITY_FILES) {
+    await writeFile(join(dir, name), content[name], { mode: 0o644 });
     mounts.push({ destination: `/etc/${name}`, type: 'bind', source: join(dir, name), options: ['rbind', 'rprivate', f.readonly ? 'ro' : 'rw'] });
   }
   return mounts;

@@ -42,6 +42,8 @@ export function saveImages(items: SaveItem[], content: ContentStore): Readable {
           written.add(path);
           await new Promise<void>((resolve, reject) => {
             const entry = out.entry({ name: path, size: layer.size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
+            // The callback hears of a failure; as an 'error' event nobody listens to it would end the daemon.
+            entry.on('error', () => {});
             const src = decompressStream(content.get(layer.blob));
             src.on('error', reject);
             src.pipe(entry);

@@ -124,7 +124,7 @@ export function applyChanges(cfg: ContainerDefaults, changes: string[]): Contain
         out.OnBuild = [...(out.OnBuild ?? []), arg.trim()];
         break;
       default:
-        throw badRequest(`${op} is not a valid change command`);
+        throw badRequest(`${op.toLowerCase()} is not a valid change command`);
     }
   }
   return out;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { Snapshotter } from '../storage/snapshotter.ts';
 import type { ContentStore } from './content-store.ts';
-import { hashing } from './content-store.ts';
+import { hashing, type Hasher } from './content-store.ts';
 import { chainIds } from './chain.ts';
 import { decompressStream } from '../storage/decompress.ts';
 import type { LayerRecord } from './types.ts';
@@ -38,15 +38,14 @@ export class Unpacker {
   }
 
   async #unpackOne(layer: { diffId: string; blob: string }, chain: string, parent: string | null): Promise<number> {
-    if (await this.snapshots.has(chain)) return this.snapshots.usage(chain);
+    if (await this.snapshots.has(chain)) return this.#tarSize(layer);
     const key = `unpack-${randomBytes(6).toString('hex')}`;
     await this.snapshots.prepare(key, parent);
     try {
       const hasher = hashing(decompressStream(this.content.get(layer.blob)));
       await this.snapshots.apply(key, hasher);
       // A tar ends before its trailing padding; the diff_id covers every byte.
-      hasher.resume();
-      await finished(hasher);
+      await drained(hasher);
       const diffId = hasher.digest();
       if (diffId !== layer.diffId) throw new Error(`layer ${layer.blob}: content does not match diff_id ${layer.diffId} (got ${diffId})`);
       await this.snapshots.commit(key, chain);
@@ -56,6 +55,23 @@ export class Unpacker {
       throw err;
     }
   }
+
+  /**
+   * The size of a layer unpacked already (for another image): still the
+   * tar's, which a save writes the blob with, not what the snapshot's files
+   * take. A blob stored uncompressed is that tar.
+   */
+  async #tarSize(layer: { diffId: string; blob: string }): Promise<number> {
+    if (layer.blob === layer.diffId) return (await this.content.info(layer.blob)).size;
+    return (await drained(hashing(decompressStream(this.content.get(layer.blob))))).size;
+  }
+}
+
+/** Reads what is left of `hasher`'s input, so that its digest and size cover all of it. */
+async function drained(hasher: Hasher): Promise<Hasher> {
+  hasher.resume();
+  await finished(hasher);
+  return hasher;
 }
 
 export function layerChain(layers: LayerRecord[]): string[] {

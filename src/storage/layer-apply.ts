@@ -3,13 +3,16 @@
 // replaced rather than written through (O_EXCL/O_NOFOLLOW, link(2) and
 // symlink(2) fail on an existing name instead of following it), and
 // metadata is only ever applied to what this code just created or checked.
+// The same writer extracts plain archives (docker cp), which differ only in
+// options: no whiteouts, owners chosen by the caller, and a container's
+// mounts below the root reached through `locate`.
 //
 // File system calls are synchronous on purpose: each is a short syscall on a
 // local disk, and a thread-pool round trip per call would cost more than the
 // call itself. The event loop still gets control between tar chunks.
 import {
-  chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync,
-  unlinkSync, writeSync, constants, type Stats,
+  chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync,
+  symlinkSync, unlinkSync, writeSync, constants, type Stats,
 } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -28,11 +31,29 @@ export interface ApplyOptions {
   /**
    * 'overlay': `root` is the layer's own diff dir; deletions become overlayfs
    * whiteouts and opaque xattrs. 'delete': `root` is a full copy of the parent
-   * (vfs); deletions delete.
+   * (vfs); deletions delete. 'none': not a layer but a plain archive, under
+   * docker's untar rules (docker cp): `.wh.` names are ordinary files, an
+   * entry for the root itself leaves the target directory as it was, and a
+   * relative symlink may not point above the root.
    */
-  whiteouts: 'overlay' | 'delete';
+  whiteouts: 'overlay' | 'delete' | 'none';
   /** Overlay: the parent layers' diff dirs, top first, where a hardlink's target may live. */
   lowers?: readonly string[];
+  /** Owner of every entry instead of the archive's; false leaves ownership to the caller (nothing is chowned). */
+  owner?: { uid: number; gid: number } | false;
+  /** Refuses to replace a directory with a non-directory or the reverse (docker's NoOverwriteDirNonDir). */
+  noOverwriteDirNonDir?: boolean;
+  /** Where root-relative path `rel` lives ('' is the root): a container's mounts below the root. Default: under root. */
+  locate?: (rel: string) => Location;
+}
+
+/** A place on disk for a root-relative path. */
+export interface Location {
+  path: string;
+  /** Nothing may be written there (a read-only mount). */
+  readonly?: boolean;
+  /** A mount point: used as it is (a host symlink there is followed) and never removed or replaced. */
+  mountRoot?: boolean;
 }
 
 type Header = Omit<tar.Header, 'pax'> & { pax?: Record<string, string> | null };
@@ -83,6 +104,8 @@ class LayerWriter {
   private dirTimes: { path: string; mtime: number }[] = [];
   /** 'delete' mode: what this layer wrote, which an opaque marker must keep. */
   private readonly written = new Set<string>();
+  /** Mount points met so far, which are never removed. */
+  private readonly mountRoots = new Set<string>();
 
   constructor(root: string, opts: ApplyOptions) {
     this.root = root;
@@ -108,10 +131,12 @@ class LayerWriter {
     const parts = cleanEntryPath(h.name);
     const base = parts.pop();
     if (base === undefined) return this.rootEntry(h);
-    if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(parts, base, h);
+    if (this.opts.whiteouts !== 'none' && base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(parts, base, h);
 
-    const path = `${this.dir(parts)}/${base}`;
-    const meta = metaOf(h);
+    const dir = this.dir(parts);
+    const path = this.writable(dir === '' ? base : `${dir}/${base}`);
+    if (this.opts.noOverwriteDirNonDir) refuseDirNonDir(path, h.type === 'directory', h.name);
+    const meta = this.metaOf(h);
     switch (h.type) {
       case 'directory':
         this.mkdir(path);
@@ -125,6 +150,7 @@ class LayerWriter {
         break;
       case 'symlink':
         if (!h.linkname) throw new Error('symlink without a target');
+        if (this.opts.whiteouts === 'none') refuseEscapingSymlink(parts, h.name, h.linkname);
         this.create(path, () => symlinkSync(h.linkname!, path));
         applyMeta({ path, symlink: true }, meta);
         break;
@@ -144,40 +170,62 @@ class LayerWriter {
 
   private rootEntry(h: Header): void {
     if (h.type !== 'directory') throw new Error('only a directory can stand for the layer root');
-    const meta = metaOf(h);
+    if (this.opts.whiteouts === 'none') return;
+    const meta = this.metaOf(h);
     applyMeta({ path: this.root }, meta, false);
     this.dirTimes.push({ path: this.root, mtime: meta.mtime });
   }
 
-  /** The absolute path of entry directory `parts`, created (0755) where missing. */
+  private metaOf(h: Header): Meta {
+    const meta = metaOf(h);
+    const owner = this.opts.owner;
+    // -1 is chown's "leave as it is".
+    if (owner === false) return { ...meta, uid: -1, gid: -1 };
+    return owner ? { ...meta, ...owner } : meta;
+  }
+
+  private at(rel: string): Location {
+    if (this.opts.locate) return this.opts.locate(rel);
+    return { path: rel === '' ? this.root : `${this.root}/${rel}` };
+  }
+
+  /** Where entry `rel` goes, refused when that place is read-only. */
+  private writable(rel: string): string {
+    const loc = this.at(rel);
+    if (loc.readonly) throw new Error(`/${rel}: read-only file system`);
+    if (loc.mountRoot) this.mountRoots.add(loc.path);
+    return loc.path;
+  }
+
+  /** The root-relative path of entry directory `parts`, created (0755) where missing. */
   private dir(parts: string[]): string {
     const key = parts.join('/');
     const cached = this.dirs.get(key);
     if (cached !== undefined) return cached;
     const resolved = resolveDir(parts, (rel) => this.node(rel));
-    let path = this.root;
-    resolved.parts.forEach((part, i) => {
-      path += `/${part}`;
-      if (i < resolved.existing) return;
+    for (let i = resolved.existing; i < resolved.parts.length; i++) {
+      const rel = resolved.parts.slice(0, i + 1).join('/');
+      const path = this.writable(rel);
       mkdirSync(path);
       chmodSync(path, 0o755); // exact, whatever the umask
-      this.realDirs.add(resolved.parts.slice(0, i + 1).join('/'));
+      this.realDirs.add(rel);
       if (this.opts.whiteouts === 'delete') this.written.add(path);
-    });
-    this.dirs.set(key, path);
-    return path;
+    }
+    const rel = resolved.parts.join('/');
+    this.dirs.set(key, rel);
+    return rel;
   }
 
   private node(rel: string): PathNode {
     if (this.realDirs.has(rel)) return { kind: 'dir' };
-    const path = `${this.root}/${rel}`;
-    const st = lstatSync(path, { throwIfNoEntry: false });
+    const loc = this.at(rel);
+    const st = loc.mountRoot ? statSync(loc.path, { throwIfNoEntry: false }) : lstatSync(loc.path, { throwIfNoEntry: false });
     if (st === undefined) return { kind: 'missing' };
     if (st.isDirectory()) {
       this.realDirs.add(rel);
       return { kind: 'dir' };
     }
-    if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(path) };
+    if (st.isSymbolicLink()) return { kind: 'symlink', target: readlinkSync(loc.path) };
     return { kind: 'other' };
   }
 
@@ -194,6 +242,7 @@ class LayerWriter {
 
   /** Removes `path` itself, never what a symlink there points to; returns what was there. */
   private remove(path: string): Stats | undefined {
+    if (this.mountRoots.has(path)) throw new Error('a mount point cannot be replaced');
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (st === undefined) return undefined;
     if (st.isDirectory()) {
@@ -242,14 +291,16 @@ class LayerWriter {
     const parts = cleanEntryPath(linkname);
     const base = parts.pop();
     if (base === undefined) throw new Error('hardlink to the layer root');
-    const target = `${this.dir(parts)}/${base}`;
+    const dir = this.dir(parts);
+    const rel = dir === '' ? base : `${dir}/${base}`;
+    const target = this.at(rel).path;
     let st = lstatSync(target, { throwIfNoEntry: false });
     if (st !== undefined && this.opts.whiteouts === 'overlay' && isWhiteoutDevice(st)) {
       throw new Error(`hardlink target ${JSON.stringify(linkname)} was deleted by this layer`);
     }
     if (st === undefined && this.opts.lowers) {
       // The target is in a parent layer: copy it up so both names share one inode here.
-      const lower = lookupLower(this.opts.lowers, target.slice(this.root.length + 1));
+      const lower = lookupLower(this.opts.lowers, rel);
       if (lower !== null && !lower.st.isDirectory()) {
         await copyEntry(lower.path, target, lower.st);
         st = lower.st;
@@ -262,7 +313,8 @@ class LayerWriter {
   }
 
   private whiteout(parts: string[], base: string, h: Header): void {
-    const dir = this.dir(parts);
+    const dirRel = this.dir(parts);
+    const dir = this.at(dirRel).path;
     if (base === OPAQUE_MARKER) {
       if (this.opts.whiteouts === 'overlay') lsetxattr(dir, OPAQUE_XATTR, Buffer.from('y'));
       else this.removeUnwritten(dir);
@@ -290,6 +342,28 @@ class LayerWriter {
       else if (lstatSync(path).isDirectory()) this.removeUnwritten(path);
     }
   }
+}
+
+/**
+ * docker's untar refuses a relative symlink that climbs above the root
+ * (`dir` being the entry's directory): harmless to this writer, which never
+ * follows one out, but a trap left for whoever uses the tree next.
+ */
+function refuseEscapingSymlink(dir: string[], name: string, target: string): void {
+  if (target.startsWith('/')) return;
+  try {
+    cleanEntryPath([...dir, target].join('/'));
+  } catch {
+    throw new Error(`invalid symlink ${JSON.stringify(name)} -> ${JSON.stringify(target)}`);
+  }
+}
+
+/** docker's NoOverwriteDirNonDir: a directory stays a directory, a non-directory a non-directory. */
+function refuseDirNonDir(path: string, isDir: boolean, name: string): void {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st === undefined || st.isDirectory() === isDir) return;
+  if (st.isDirectory()) throw new Error(`cannot overwrite directory with non-directory ${JSON.stringify(name)}`);
+  throw new Error(`cannot overwrite non-directory with directory ${JSON.stringify(name)}`);
 }
 
 /** The entry's metadata; PAX records, where present, override the ustar fields (large ids, sub-second times). */

@@ -39,11 +39,14 @@ export const load: Command = {
   },
 };
 
+/** import's and commit's -c. */
+export const CHANGE_FLAG = { name: 'change', short: 'c', kind: 'list', usage: 'Apply Dockerfile instruction to the created image' } as const;
+
 export const importImageCommand: Command = {
   use: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
   args: { min: 1, max: 2 },
   flags: [
-    { name: 'change', short: 'c', kind: 'list', usage: 'Apply Dockerfile instruction to the created image' },
+    CHANGE_FLAG,
     { name: 'message', short: 'm', kind: 'string', usage: 'Set commit message for imported image' },
     { name: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
   ],
