@@ -10,6 +10,7 @@ import { imageRoutes } from './routes/images.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { execRoutes } from './routes/exec.ts';
+import { buildRoutes } from './routes/build.ts';
 import { notFound, ApiError } from '../util/errors.ts';
 import type { ExecManager } from '../engine/exec.ts';
 
@@ -28,6 +29,7 @@ export function buildRouter(deps: ApiDeps): Router {
   execRoutes(router, deps);
   networkRoutes(router, deps);
   volumeRoutes(router, deps);
+  buildRoutes(router, deps);
   return router;
 }
 

@@ -1,0 +1,66 @@
+// POST /build, the classic builder's protocol (what `DOCKER_BUILDKIT=0
+// docker build` speaks): the body is the context tar, the answer a stream
+// of JSON messages, errors included once the stream has begun.
+import { join } from 'node:path';
+import type { Router } from '../router.ts';
+import { COMMON_HEADERS, boolParam } from '../router.ts';
+import type { ApiDeps } from '../server.ts';
+import { badRequest, messageOf } from '../../util/errors.ts';
+import { parseReference } from '../../image/reference.ts';
+import { openContext } from '../../build/context.ts';
+import { Build } from '../../build/executor.ts';
+
+export function buildRoutes(router: Router, { engine }: ApiDeps): void {
+  router.add('POST', '/build', async ({ req, res, query }) => {
+    const tags = query.getAll('t');
+    for (const t of tags) {
+      try {
+        parseReference(t);
+      } catch (err) {
+        throw badRequest(`invalid tag ${JSON.stringify(t)}: ${messageOf(err)}`);
+      }
+    }
+    const buildArgs = new Map(Object.entries(jsonParam(query.get('buildargs'))).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const labels = jsonParam(query.get('labels')) as Record<string, string>;
+    const quiet = boolParam(query, 'q');
+    const dockerfileName = query.get('dockerfile') || 'Dockerfile';
+    res!.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+    const send = (msg: object): void => void res!.write(JSON.stringify(msg) + '\n');
+    const stream = (text: string): void => {
+      if (!quiet && text) send({ stream: text });
+    };
+    const root = join(engine.opts.dataRoot, 'build');
+    let context;
+    try {
+      context = await openContext(join(root, 'tmp'), req, dockerfileName);
+      const build = new Build(engine, {
+        contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
+        target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
+        mountDir: join(root, 'mnt'),
+      }, stream);
+      const id = await build.run();
+      send({ aux: { ID: id } });
+      stream(`Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n`);
+      for (const t of tags) {
+        await engine.images.tag(id, t);
+        stream(`Successfully tagged ${t.includes(':') && !t.endsWith(']') ? t : `${t}:latest`}\n`);
+      }
+      if (quiet) send({ stream: `${id}\n` });
+    } catch (err) {
+      send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+    } finally {
+      await context?.remove();
+      res!.end();
+    }
+  });
+}
+
+function jsonParam(value: string | null): Record<string, unknown> {
+  if (!value) return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    throw badRequest(`invalid JSON: ${value}`);
+  }
+}

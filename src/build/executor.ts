@@ -1,0 +1,272 @@
+// Runs a Dockerfile the way moby's classic builder does: each stage the
+// target needs, in dependency order, one step per instruction, each step
+// an image (config-only steps have an empty layer), with moby's progress
+// lines. Steps that write files do so in a build filesystem (COPY, ADD,
+// WORKDIR) or a container (RUN) and commit its upper layer.
+//
+// Every image a step makes is an intermediate one and removed at the end,
+// except the target's: the final image keeps their layers and history, and
+// nothing from a stage reaches it except what COPY --from copied. There is
+// no cache yet; step images are where it will hang (parent + instruction).
+import type { Readable } from 'node:stream';
+import type { Engine } from '../engine/engine.ts';
+import type { ContainerDefaults } from '../image/types.ts';
+import { readInRoot, ensureWorkdir } from '../engine/rootfs-setup.ts';
+import { resolveUser } from '../runtime/user.ts';
+import { PROXY_ARGS } from './build-args.ts';
+import { BuildFs } from './build-fs.ts';
+import { copyFiles } from './copy-step.ts';
+import { parseDockerfile } from './dockerfile-parser.ts';
+import { applyConfigStep, commandOf, nopCreatedBy, runCreatedBy, type ConfigStep, type StageConfig } from './image-config.ts';
+import { parseInstructions, type CopyInstruction, type Instruction } from './instructions.ts';
+import { runStep } from './run-step.ts';
+import { ShellLex } from './shell-words.ts';
+import { buildStageGraph, type Stage, type StageGraph } from './stages.ts';
+
+export interface BuildOptions {
+  contextDir: string;
+  dockerfile: string;
+  dockerfileName: string;
+  buildArgs: ReadonlyMap<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  networkMode: string;
+  /** Where build filesystems are mounted while a step writes them. */
+  mountDir: string;
+}
+
+/** One stage's state between steps. */
+interface StageState extends StageConfig {
+  imageId: string | null;
+  /** The stage's ARGs that have a value. */
+  args: Map<string, string>;
+}
+
+const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
+export class Build {
+  readonly #engine: Engine;
+  readonly #opts: BuildOptions;
+  readonly #out: (text: string) => void;
+  readonly #lex: ShellLex;
+  readonly #graph: StageGraph;
+  /** Every image the build made, removed at the end except the result. */
+  readonly #made: string[] = [];
+  readonly #results = new Map<number, string | null>();
+  #step = 0;
+  #steps = 0;
+
+  constructor(engine: Engine, opts: BuildOptions, out: (text: string) => void) {
+    this.#engine = engine;
+    this.#opts = opts;
+    this.#out = out;
+    const parsed = parseDockerfile(opts.dockerfile, opts.dockerfileName);
+    this.#lex = new ShellLex(parsed.escapeToken);
+    this.#graph = buildStageGraph(parseInstructions(parsed, opts.dockerfileName), {
+      file: opts.dockerfileName, escapeToken: parsed.escapeToken, buildArgs: opts.buildArgs,
+    });
+  }
+
+  /** Builds the target; returns its image ID. */
+  async run(): Promise<string> {
+    const stages = this.#graph.stagesFor(this.#opts.target);
+    this.#steps = stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    let result: string | undefined;
+    try {
+      for (const stage of stages) this.#results.set(stage.index, await this.#buildStage(stage));
+      const last = stages[stages.length - 1]!;
+      result = await this.#finish(this.#results.get(last.index) ?? null);
+      return result;
+    } finally {
+      for (const id of this.#made.reverse()) {
+        if (id !== result) await this.#engine.images.remove(id, true, false).catch(() => {});
+      }
+    }
+  }
+
+  async #buildStage(stage: Stage): Promise<string | null> {
+    this.#announce(stage.from.original);
+    const state = await this.#base(stage);
+    this.#out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
+    const triggers = state.config.OnBuild ?? [];
+    if (triggers.length > 0) {
+      // The triggers are the base image's; the child does not inherit them.
+      state.config = { ...state.config, OnBuild: null };
+      this.#out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      for (const trigger of triggers) {
+        for (const ins of parseInstructions(parseDockerfile(trigger), 'ONBUILD')) await this.#execute(stage, state, ins);
+      }
+    }
+    for (const ins of stage.instructions) {
+      this.#announce(ins.original);
+      await this.#execute(stage, state, ins);
+      this.#out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
+    }
+    return state.imageId;
+  }
+
+  #announce(original: string): void {
+    this.#out(`Step ${++this.#step}/${this.#steps} : ${original}\n`);
+  }
+
+  async #base(stage: Stage): Promise<StageState> {
+    const fresh = (imageId: string | null, config: ContainerDefaults): StageState => ({ imageId, config, cmdSet: false, args: new Map() });
+    if (stage.base.kind === 'scratch') return fresh(null, {});
+    const imageId = stage.base.kind === 'stage' ? this.#results.get(stage.base.index) ?? null : this.#image(stage.base.ref);
+    return fresh(imageId, imageId ? (await this.#engine.images.config(imageId)).config ?? {} : {});
+  }
+
+  #image(ref: string): string {
+    try {
+      return this.#engine.images.resolve(ref);
+    } catch {
+      throw new Error(`pull access denied for ${ref}: no such image here, and berth cannot pull images yet; load or import it first`);
+    }
+  }
+
+  async #execute(stage: Stage, state: StageState, ins: Instruction): Promise<void> {
+    const env = this.#env(state);
+    const word = (w: string): string => this.#lex.processWord(w, env);
+    switch (ins.keyword) {
+      case 'from':
+        throw new Error('FROM cannot be used in an ONBUILD trigger');
+      case 'run':
+        return this.#run(state, ins.command, ins.shell);
+      case 'copy':
+      case 'add':
+        return this.#copy(stage, state, ins, word);
+      case 'arg':
+        for (const { key, value } of ins.args) {
+          const v = this.#opts.buildArgs.get(key) ?? (value !== undefined ? word(value) : this.#graph.globalArgs.get(key));
+          if (v !== undefined) state.args.set(key, v);
+        }
+        return this.#config(state, { kind: 'arg', args: ins.args.map((a) => ({ key: a.key, value: state.args.get(a.key) })) });
+      case 'env':
+      case 'label':
+        return this.#config(state, { kind: ins.keyword, pairs: ins.pairs.map((p) => ({ key: word(p.key), value: word(p.value) })) });
+      case 'cmd':
+      case 'entrypoint':
+        return this.#config(state, { kind: ins.keyword, command: ins.command, shell: ins.shell });
+      case 'workdir':
+        return this.#workdir(state, word(ins.value));
+      case 'user':
+      case 'stopsignal':
+      case 'maintainer':
+        return this.#config(state, { kind: ins.keyword, value: ins.keyword === 'maintainer' ? ins.value : word(ins.value) });
+      case 'expose':
+        return this.#config(state, { kind: 'expose', ports: ins.values.flatMap((v) => this.#lex.processWords(v, env)) });
+      case 'volume':
+        return this.#config(state, { kind: 'volume', paths: ins.values.map(word) });
+      case 'shell':
+        return this.#config(state, { kind: 'shell', shell: ins.shell });
+      case 'healthcheck':
+        return this.#config(state, { kind: 'healthcheck', check: ins });
+      case 'onbuild':
+        return this.#config(state, { kind: 'onbuild', expression: ins.expression });
+    }
+  }
+
+  /** What words expand against: the stage's args, overridden by its ENV. */
+  #env(state: StageState): Map<string, string> {
+    const env = new Map(state.args);
+    for (const e of state.config.Env ?? []) {
+      const eq = e.indexOf('=');
+      env.set(eq < 0 ? e : e.slice(0, eq), eq < 0 ? '' : e.slice(eq + 1));
+    }
+    return env;
+  }
+
+  async #config(state: StageState, step: ConfigStep): Promise<void> {
+    const next = applyConfigStep(state, step);
+    Object.assign(state, next.state);
+    await this.#commit(state, null, nopCreatedBy(state.config, next.comment));
+  }
+
+  async #commit(state: StageState, layer: Readable | null, createdBy: string): Promise<void> {
+    const id = await this.#engine.images.commitLayer(state.imageId, layer, state.config, { created_by: createdBy }, []);
+    this.#made.push(id);
+    state.imageId = id;
+  }
+
+  async #run(state: StageState, command: string[], shell: boolean): Promise<void> {
+    if (!state.imageId) throw new Error('RUN needs a filesystem with a shell: the stage is still empty (FROM scratch)');
+    const cmd = commandOf(state.config, command, shell);
+    const args = [...state.args].filter(([k]) => !state.config.Env?.some((e) => e.startsWith(`${k}=`))).sort(([a], [b]) => a.localeCompare(b));
+    const shown = args.filter(([k]) => !PROXY_ARGS.includes(k));
+    await runStep(this.#engine, { imageId: state.imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode }, this.#out,
+      (layer) => this.#commit(state, layer, runCreatedBy(cmd, shown)));
+  }
+
+  /** Opens a build filesystem on the current image, lets `write` fill it and commits it as the next layer. */
+  async #writeLayer(state: StageState, write: (root: string) => Promise<void>, createdBy: () => string): Promise<void> {
+    const parent = state.imageId ? this.#engine.images.chainOf(state.imageId).at(-1) ?? null : null;
+    const fs = await BuildFs.open(this.#engine.snapshots, parent, this.#opts.mountDir);
+    try {
+      await write(fs.root);
+      await fs.unmount();
+      await this.#commit(state, fs.diff(), createdBy());
+    } finally {
+      await fs.remove();
+    }
+  }
+
+  async #workdir(state: StageState, value: string): Promise<void> {
+    const next = applyConfigStep(state, { kind: 'workdir', value });
+    Object.assign(state, next.state);
+    await this.#writeLayer(state, (root) => ensureWorkdir(root, state.config.WorkingDir ?? '/', 0, 0), () => nopCreatedBy(state.config, next.comment));
+  }
+
+  async #copy(stage: Stage, state: StageState, ins: CopyInstruction, word: (w: string) => string): Promise<void> {
+    if (ins.inline.length > 0) throw new Error(`${ins.keyword.toUpperCase()} with heredocs is not supported yet`);
+    const command = ins.keyword === 'add' ? 'ADD' : 'COPY';
+    const sources = ins.sources.map(word);
+    if (command === 'ADD' && sources.some((s) => /^https?:\/\//.test(s))) throw new Error('ADD from a URL is not supported yet');
+    const dest = word(ins.dest);
+    const mode = ins.chmod !== undefined ? parseMode(word(ins.chmod)) : undefined;
+    const from = this.#sourceOf(stage, ins);
+    let kind = '';
+    const write = async (sourceRoot: string, root: string): Promise<void> => {
+      const owner = ins.chown ? await chownOf(root, word(ins.chown)) : { uid: 0, gid: 0 };
+      kind = await copyFiles(sourceRoot, root, { command, sources, dest, workdir: state.config.WorkingDir, owner, mode });
+    };
+    // moby names the content by a hash of it; berth names only its kind until the cache needs the hash.
+    const createdBy = (): string => nopCreatedBy(state.config, `${command} ${kind} in ${dest} `);
+    if (from === undefined) return this.#writeLayer(state, (root) => write(this.#opts.contextDir, root), createdBy);
+    const chain = from ? this.#engine.images.chainOf(from).at(-1) ?? null : null;
+    const source = await BuildFs.open(this.#engine.snapshots, chain, this.#opts.mountDir);
+    try {
+      await this.#writeLayer(state, (root) => write(source.root, root), createdBy);
+    } finally {
+      await source.remove();
+    }
+  }
+
+  /** undefined: the context; otherwise the image (null: an empty stage) a --from names. */
+  #sourceOf(stage: Stage, ins: CopyInstruction): string | null | undefined {
+    if (ins.from === undefined || ins.from === '') return undefined;
+    const source = stage.sources.get(stage.instructions.indexOf(ins))?.[0];
+    if (source?.kind === 'stage') return this.#results.get(source.index) ?? null;
+    return this.#image(ins.from);
+  }
+
+  async #finish(id: string | null): Promise<string> {
+    const labels = Object.entries(this.#opts.labels);
+    if (!id && labels.length === 0) throw new Error('No image was generated. Is your Dockerfile empty?');
+    const state: StageState = { imageId: id, config: id ? (await this.#engine.images.config(id)).config ?? {} : {}, cmdSet: true, args: new Map() };
+    if (labels.length > 0) await this.#config(state, { kind: 'label', pairs: labels.map(([key, value]) => ({ key, value })) });
+    return state.imageId!;
+  }
+}
+
+/** --chown's user and group, looked up in the image being built. */
+async function chownOf(root: string, spec: string): Promise<{ uid: number; gid: number }> {
+  const passwd = await readInRoot(root, '/etc/passwd').catch(() => '');
+  const group = await readInRoot(root, '/etc/group').catch(() => '');
+  const { uid, gid } = resolveUser(spec, passwd, group);
+  return { uid, gid };
+}
+
+function parseMode(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new Error(`invalid chmod parameter: ${text}`);
+  return parseInt(text, 8);
+}
