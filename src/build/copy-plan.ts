@@ -17,9 +17,14 @@ export interface CopyTarget<S extends CopySource = CopySource> {
   readonly target: string;
 }
 
+/**
+ * The destination's absolute path, and whether it names a directory: as
+ * moby's normalizeDest, only a trailing `/` does (`.` is a directory only
+ * when it resolves to `/`), so `COPY a b .` under a WORKDIR is refused.
+ */
 export function destinationOf(dest: string, workdir: string | undefined): { path: string; isDir: boolean } {
-  const isDir = dest.endsWith('/') || dest.endsWith('/.') || dest === '.';
-  return { path: workdirOf(workdir, dest), isDir };
+  const path = workdirOf(workdir, dest);
+  return { path, isDir: dest.endsWith('/') || path === '/' };
 }
 
 /**
@@ -40,5 +45,9 @@ export function copyTargets<S extends CopySource>(command: string, sources: read
 
 /** Whether a source names several files through filepath.Match's wildcards. */
 export function hasWildcard(path: string): boolean {
-  return /[*?[]/.test(path);
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === '\\') i++;
+    else if (path[i] === '*' || path[i] === '?' || path[i] === '[') return true;
+  }
+  return false;
 }

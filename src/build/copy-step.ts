@@ -29,7 +29,8 @@ type SourceOnDisk = CopySource & { readonly host: string };
 /** Copies into `targetRoot`; returns what the history names the content by (`file`, `dir` or `multi`). */
 export async function copyFiles(sourceRoot: string, targetRoot: string, req: CopyRequest): Promise<string> {
   const sources: SourceOnDisk[] = [];
-  for (const src of req.sources) sources.push(...(await findSources(sourceRoot, src)));
+  for (const src of req.sources) sources.push(...(await findSources(sourceRoot, src, req.command)));
+  if (sources.length === 0) throw new Error(`${req.command} failed: no source files were specified`);
   const destPath = destinationOf(req.dest, req.workdir).path;
   const targets = copyTargets(req.command, sources, req.dest, req.workdir, await isDirIn(targetRoot, destPath));
   const items = async function* (): AsyncGenerator<PackItem> {
@@ -44,10 +45,9 @@ export async function copyFiles(sourceRoot: string, targetRoot: string, req: Cop
 }
 
 /** The context paths one source names: itself, or what its wildcards match. */
-async function findSources(root: string, src: string): Promise<SourceOnDisk[]> {
+async function findSources(root: string, src: string, command: string): Promise<SourceOnDisk[]> {
   const view = await viewOf({ root, mounts: [] });
   const rels = hasWildcard(src) ? await glob(root, src) : [src];
-  if (rels.length === 0) throw new Error(`COPY failed: no source files were specified`);
   const out: SourceOnDisk[] = [];
   for (const rel of rels) {
     try {
@@ -56,7 +56,7 @@ async function findSources(root: string, src: string): Promise<SourceOnDisk[]> {
       out.push({ rel: place.parts.join('/'), isDir: st.isDirectory(), host: place.host });
     } catch (err) {
       if (err instanceof PathError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new Error(`COPY failed: file not found in build context or excluded by .dockerignore: stat ${rel}: file does not exist`);
+        throw new Error(`${command} failed: file not found in build context or excluded by .dockerignore: stat ${rel}: file does not exist`);
       }
       throw err;
     }

@@ -12,7 +12,6 @@ import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.ts';
 import type { ContainerDefaults } from '../image/types.ts';
 import { readInRoot, ensureWorkdir } from '../engine/rootfs-setup.ts';
-import { resolveUser } from '../runtime/user.ts';
 import { PROXY_ARGS } from './build-args.ts';
 import { BuildFs } from './build-fs.ts';
 import { copyFiles } from './copy-step.ts';
@@ -55,6 +54,8 @@ export class Build {
   readonly #results = new Map<number, string | null>();
   #step = 0;
   #steps = 0;
+  /** The ARGs declared so far (globally or in a built stage): --build-args for others are unused. */
+  readonly #declared = new Set<string>();
 
   constructor(engine: Engine, opts: BuildOptions, out: (text: string) => void) {
     this.#engine = engine;
@@ -73,7 +74,10 @@ export class Build {
     this.#steps = stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
     let result: string | undefined;
     try {
+      for (const ins of this.#graph.metaArgs) for (const { key } of ins.args) this.#declared.add(key);
       for (const stage of stages) this.#results.set(stage.index, await this.#buildStage(stage));
+      const unused = [...this.#opts.buildArgs.keys()].filter((k) => !this.#declared.has(k) && !PROXY_ARGS.includes(k)).sort(byteOrder);
+      if (unused.length > 0) this.#out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
       const last = stages[stages.length - 1]!;
       result = await this.#finish(this.#results.get(last.index) ?? null);
       return result;
@@ -135,12 +139,16 @@ export class Build {
       case 'copy':
       case 'add':
         return this.#copy(stage, state, ins, word);
-      case 'arg':
-        for (const { key, value } of ins.args) {
-          const v = this.#opts.buildArgs.get(key) ?? (value !== undefined ? word(value) : this.#graph.globalArgs.get(key));
+      case 'arg': {
+        // The history shows the Dockerfile's default (expanded), never the --build-arg value.
+        const declared = ins.args.map((a) => ({ key: a.key, value: a.value !== undefined ? word(a.value) : undefined }));
+        for (const { key, value } of declared) {
+          this.#declared.add(key);
+          const v = this.#opts.buildArgs.get(key) ?? value ?? this.#graph.globalArgs.get(key);
           if (v !== undefined) state.args.set(key, v);
         }
-        return this.#config(state, { kind: 'arg', args: ins.args.map((a) => ({ key: a.key, value: state.args.get(a.key) })) });
+        return this.#config(state, { kind: 'arg', args: declared });
+      }
       case 'env':
       case 'label':
         return this.#config(state, { kind: ins.keyword, pairs: ins.pairs.map((p) => ({ key: word(p.key), value: word(p.value) })) });
@@ -191,10 +199,15 @@ export class Build {
   async #run(state: StageState, command: string[], shell: boolean): Promise<void> {
     if (!state.imageId) throw new Error('RUN needs a filesystem with a shell: the stage is still empty (FROM scratch)');
     const cmd = commandOf(state.config, command, shell);
-    const args = [...state.args].filter(([k]) => !state.config.Env?.some((e) => e.startsWith(`${k}=`))).sort(([a], [b]) => a.localeCompare(b));
-    const shown = args.filter(([k]) => !PROXY_ARGS.includes(k));
+    // moby's FilterAllowed: the declared args with a value plus the proxy args given with
+    // --build-arg, less what ENV sets; the history shows all but undeclared proxies.
+    const inEnv = (k: string): boolean => !!state.config.Env?.some((e) => e === k || e.startsWith(`${k}=`));
+    const proxies = PROXY_ARGS.filter((k) => !state.args.has(k) && this.#opts.buildArgs.has(k)).map((k): [string, string] => [k, this.#opts.buildArgs.get(k)!]);
+    const declared = [...state.args].filter(([k]) => !inEnv(k));
+    const args = [...declared, ...proxies.filter(([k]) => !inEnv(k))];
+    const shown = declared.map(([k, v]) => `${k}=${v}`).sort(byteOrder);
     await runStep(this.#engine, { imageId: state.imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode }, this.#out,
-      (layer) => this.#commit(state, layer, runCreatedBy(cmd, shown)));
+      (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null)));
   }
 
   /** Opens a build filesystem on the current image, lets `write` fill it and commits it as the next layer. */
@@ -253,17 +266,40 @@ export class Build {
     const labels = Object.entries(this.#opts.labels);
     if (!id && labels.length === 0) throw new Error('No image was generated. Is your Dockerfile empty?');
     const state: StageState = { imageId: id, config: id ? (await this.#engine.images.config(id)).config ?? {} : {}, cmdSet: true, args: new Map() };
-    if (labels.length > 0) await this.#config(state, { kind: 'label', pairs: labels.map(([key, value]) => ({ key, value })) });
+    if (labels.length > 0) {
+      await this.#config(state, { kind: 'label', pairs: labels.map(([key, value]) => ({ key, value })) });
+      this.#out(` ---> ${shortId(state.imageId!)}\n`);
+    }
     return state.imageId!;
   }
 }
 
-/** --chown's user and group, looked up in the image being built. */
-async function chownOf(root: string, spec: string): Promise<{ uid: number; gid: number }> {
-  const passwd = await readInRoot(root, '/etc/passwd').catch(() => '');
-  const group = await readInRoot(root, '/etc/group').catch(() => '');
-  const { uid, gid } = resolveUser(spec, passwd, group);
+/**
+ * --chown's user and group as moby's parseChownFlag reads them: a missing
+ * group is the user part again (`--chown=app` is app:app, `--chown=10` is
+ * 10:10), names are looked up in the image being built, numbers are taken
+ * as they are.
+ */
+export async function chownOf(root: string, spec: string): Promise<{ uid: number; gid: number }> {
+  const parts = spec.split(':');
+  if (parts.length > 2) throw new Error(`invalid chown string format: ${spec}`);
+  const [user = '', group = user] = parts;
+  const numeric = (s: string): number | undefined => (/^\d+$/.test(s) ? Number(s) : undefined);
+  const lookup = async (file: string, name: string, field: number): Promise<number | undefined> => {
+    const text = await readInRoot(root, file).catch(() => '');
+    const entry = text.split('\n').map((l) => l.split(':')).find((f) => f[0] === name && f.length > field);
+    return entry ? Number(entry[field]) : undefined;
+  };
+  const uid = numeric(user) ?? (await lookup('/etc/passwd', user, 2));
+  if (uid === undefined) throw new Error(`can't find uid for user ${user}: no such user: ${user}`);
+  const gid = numeric(group) ?? (await lookup('/etc/group', group, 2));
+  if (gid === undefined) throw new Error(`can't find gid for group ${group}: no such group: ${group}`);
   return { uid, gid };
+}
+
+/** Go's sort.Strings: by UTF-16 code unit, which for these names is byte order. */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function parseMode(text: string): number {

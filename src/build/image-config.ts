@@ -1,9 +1,10 @@
 // What each config-only instruction does to the image config, and the
 // history line moby's classic builder writes for it. Pure: the executor
 // expands the words first and hands in the values.
-import type { ContainerDefaults } from '../image/types.ts';
+import type { ContainerDefaults, HealthConfig } from '../image/types.ts';
 import type { HealthcheckInstruction } from './instructions.ts';
 import { goQuote } from './shell-words.ts';
+import { parseSignal } from '../engine/signals.ts';
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
 
@@ -25,9 +26,49 @@ export type ConfigStep =
   | { kind: 'onbuild'; expression: string }
   | { kind: 'arg'; args: { key: string; value?: string }[] };
 
-/** Go's %q of a []string, as moby writes CMD, ENTRYPOINT, VOLUME and SHELL into history. */
+/** Go's %q of a []string, as moby writes CMD and ENTRYPOINT into history. */
 export function goQuoteList(list: readonly string[]): string {
   return `[${list.map(goQuote).join(' ')}]`;
+}
+
+/** Go's %v of a []string, as moby writes VOLUME and SHELL into history: `[a b]`, unquoted. */
+export function goList(list: readonly string[]): string {
+  return `[${list.join(' ')}]`;
+}
+
+/** Go's time.Duration.String(): `0s`, `1.5ms`, `30s`, `1m30s`, `1h0m0s`. */
+export function goDuration(ns: number): string {
+  if (ns === 0) return '0s';
+  const sign = ns < 0 ? '-' : '';
+  const u = BigInt(Math.abs(Math.trunc(ns)));
+  const frac = (v: bigint, unit: bigint, digits: number): string => {
+    const rest = v % unit;
+    return rest === 0n ? `${v / unit}` : `${v / unit}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+  };
+  if (u < 1000n) return `${sign}${u}ns`;
+  if (u < 1_000_000n) return `${sign}${frac(u, 1000n, 3)}µs`;
+  if (u < 1_000_000_000n) return `${sign}${frac(u, 1_000_000n, 6)}ms`;
+  const h = u / 3_600_000_000_000n;
+  const m = (u / 60_000_000_000n) % 60n;
+  const s = frac(u % 60_000_000_000n, 1_000_000_000n, 9);
+  return `${sign}${h > 0n ? `${h}h${m}m` : m > 0n ? `${m}m` : ''}${s}s`;
+}
+
+/** Go's %q of an int (strconv.QuoteRune): `'\x03'`, `'A'`. */
+export function goQuoteRune(n: number): string {
+  const named: Record<number, string> = { 7: '\\a', 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 39: "\\'", 92: '\\\\' };
+  if (named[n] !== undefined) return `'${named[n]}'`;
+  if (n >= 0x20 && n < 0x7f) return `'${String.fromCharCode(n)}'`;
+  if (n >= 0 && n < 0x100) return `'\\x${n.toString(16).padStart(2, '0')}'`;
+  return `'${String.fromCodePoint(n)}'`;
+}
+
+/**
+ * moby's history text for HEALTHCHECK: Go's %q of the *HealthConfig of
+ * moby 20.10 (the API 1.41 daemon), `&{["CMD-SHELL" "…"] "30s" "3s" "0s" '\x03'}`.
+ */
+export function healthcheckText(h: HealthConfig): string {
+  return `&{${goQuoteList(h.Test ?? [])} "${goDuration(h.Interval ?? 0)}" "${goDuration(h.Timeout ?? 0)}" "${goDuration(h.StartPeriod ?? 0)}" ${goQuoteRune(h.Retries ?? 0)}}`;
 }
 
 export function shellOf(config: ContainerDefaults): readonly string[] {
@@ -92,7 +133,8 @@ export function applyConfigStep(state: StageConfig, step: ConfigStep): { state: 
       break;
     case 'cmd':
       config.Cmd = commandOf(config, step.command, step.shell);
-      cmdSet = true;
+      // `CMD []` does not count: a later ENTRYPOINT still resets it.
+      if (step.command.length > 0) cmdSet = true;
       comment = `CMD ${goQuoteList(config.Cmd)}`;
       break;
     case 'entrypoint':
@@ -111,6 +153,11 @@ export function applyConfigStep(state: StageConfig, step: ConfigStep): { state: 
       break;
     case 'stopsignal':
       config.StopSignal = step.value;
+      try {
+        parseSignal(step.value);
+      } catch {
+        throw new Error(`Invalid signal: ${step.value}`);
+      }
       comment = `STOPSIGNAL ${step.value}`;
       break;
     case 'maintainer':
@@ -119,23 +166,28 @@ export function applyConfigStep(state: StageConfig, step: ConfigStep): { state: 
     case 'expose': {
       const ports = exposedPorts(step.ports);
       config.ExposedPorts = { ...(config.ExposedPorts ?? {}), ...Object.fromEntries(ports.map((p) => [p, {}])) };
-      comment = `EXPOSE ${ports.join(' ')}`;
+      // moby writes the words as given (expanded), not the config keys.
+      comment = `EXPOSE ${step.ports.join(' ')}`;
       break;
     }
     case 'volume':
       config.Volumes = { ...(config.Volumes ?? {}), ...Object.fromEntries(step.paths.map((p) => [p, {}])) };
-      comment = `VOLUME ${goQuoteList(step.paths)}`;
+      comment = `VOLUME ${goList(step.paths)}`;
       break;
     case 'shell':
       config.Shell = [...step.shell];
-      comment = `SHELL ${goQuoteList(step.shell)}`;
+      comment = `SHELL ${goList(step.shell)}`;
       break;
     case 'healthcheck': {
       const c = step.check;
-      config.Healthcheck = c.test[0] === 'NONE' ? { Test: ['NONE'] } : {
-        Test: c.test, Interval: c.interval, Timeout: c.timeout, StartPeriod: c.startPeriod, Retries: c.retries,
-      };
-      comment = `HEALTHCHECK ${goQuoteList(c.test)}`;
+      // Zero durations and retries are left out, as the config's JSON omits them.
+      const h: HealthConfig = { Test: [...c.test] };
+      if (c.interval) h.Interval = c.interval;
+      if (c.timeout) h.Timeout = c.timeout;
+      if (c.startPeriod) h.StartPeriod = c.startPeriod;
+      if (c.retries) h.Retries = c.retries;
+      config.Healthcheck = h;
+      comment = `HEALTHCHECK ${healthcheckText(h)}`;
       break;
     }
     case 'onbuild':
@@ -151,10 +203,11 @@ export function applyConfigStep(state: StageConfig, step: ConfigStep): { state: 
 
 /**
  * moby's history line for RUN: the command, preceded by the build args in
- * effect (`|1 V=x /bin/sh -c …`) so that a different argument is a
- * different step. Proxy args never appear.
+ * effect (`|1 V=x /bin/sh -c …`, `KEY=value` sorted) so that a different
+ * argument is a different step. `args` is null when no build arg reached
+ * the step; an empty list still writes `|0` (only undeclared proxy args
+ * did, and they never appear).
  */
-export function runCreatedBy(cmd: readonly string[], args: readonly [string, string][]): string {
-  const shown = args.map(([k, v]) => `${k}=${v}`);
-  return [...(shown.length ? [`|${shown.length}`, ...shown] : []), ...cmd].join(' ');
+export function runCreatedBy(cmd: readonly string[], args: readonly string[] | null): string {
+  return [...(args ? [`|${args.length}`, ...args] : []), ...cmd].join(' ');
 }

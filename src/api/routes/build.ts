@@ -9,6 +9,7 @@ import { badRequest, messageOf } from '../../util/errors.ts';
 import { parseReference } from '../../image/reference.ts';
 import { openContext } from '../../build/context.ts';
 import { Build } from '../../build/executor.ts';
+import { TargetError } from '../../build/stages.ts';
 
 export function buildRoutes(router: Router, { engine }: ApiDeps): void {
   router.add('POST', '/build', async ({ req, res, query }) => {
@@ -24,8 +25,15 @@ export function buildRoutes(router: Router, { engine }: ApiDeps): void {
     const labels = jsonParam(query.get('labels')) as Record<string, string>;
     const quiet = boolParam(query, 'q');
     const dockerfileName = query.get('dockerfile') || 'Dockerfile';
-    res!.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
-    const send = (msg: object): void => void res!.write(JSON.stringify(msg) + '\n');
+    // As moby: until something is written, a failure is the HTTP error
+    // (a Dockerfile parse error is a 400 the CLI shows as "Error response
+    // from daemon: …"); after that it is an errorDetail in the stream.
+    let started = false;
+    const send = (msg: object): void => {
+      if (!started) res!.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+      started = true;
+      res!.write(JSON.stringify(msg) + '\n');
+    };
     const stream = (text: string): void => {
       if (!quiet && text) send({ stream: text });
     };
@@ -33,11 +41,16 @@ export function buildRoutes(router: Router, { engine }: ApiDeps): void {
     let context;
     try {
       context = await openContext(join(root, 'tmp'), req, dockerfileName);
-      const build = new Build(engine, {
-        contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
-        target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
-        mountDir: join(root, 'mnt'),
-      }, stream);
+      let build: Build;
+      try {
+        build = new Build(engine, {
+          contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
+          target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
+          mountDir: join(root, 'mnt'),
+        }, stream);
+      } catch (err) {
+        throw badRequest(messageOf(err));
+      }
       const id = await build.run();
       send({ aux: { ID: id } });
       stream(`Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}\n`);
@@ -47,10 +60,11 @@ export function buildRoutes(router: Router, { engine }: ApiDeps): void {
       }
       if (quiet) send({ stream: `${id}\n` });
     } catch (err) {
+      if (!started) throw err instanceof TargetError ? badRequest(messageOf(err)) : err;
       send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
     } finally {
       await context?.remove();
-      res!.end();
+      if (started) res!.end();
     }
   });
 }

@@ -1,0 +1,293 @@
+// The classic builder's options and instructions through `DOCKER_BUILDKIT=0
+// docker build` (and POST /build for what the CLI cannot send), checked
+// with `docker inspect` and by running the results.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DOCKER, TestDaemon, run } from '../helpers/daemon.ts';
+
+const d = TestDaemon.forFile();
+const work = mkdtempSync(join(tmpdir(), 'berth-build-opts-'));
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+function context(name: string, files: Record<string, string>): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+const build = (dir: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>
+  run(DOCKER, ['build', ...args, dir], { env: { ...d.env, DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
+
+async function built(dir: string, args: string[] = []): Promise<string> {
+  const r = await build(dir, args);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  return r.stdout;
+}
+
+async function docker(args: string[]): Promise<string> {
+  const r = await d.docker(args);
+  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const config = async (ref: string): Promise<any> => JSON.parse(await docker(['inspect', ref]))[0].Config;
+const history = async (ref: string): Promise<string[]> =>
+  (await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}', ref])).trim().split('\n');
+const rmi = (...refs: string[]): Promise<string> => docker(['rmi', ...refs]);
+
+/** POST /build with a raw body; returns the status and the JSON messages (or the error body). */
+async function apiBuild(query: string, body: Buffer): Promise<{ status: number; messages: any[]; body: string }> {
+  const r = await d.api('POST', `/build?${query}`, undefined, body);
+  const messages = r.status === 200 ? r.body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  return { status: r.status, messages, body: r.body };
+}
+
+const tarOf = (dir: string, compress = ''): Buffer =>
+  execFileSync('tar', ['-C', dir, ...(compress ? [compress] : []), '-cf', '-', '.'], { maxBuffer: 64 << 20 });
+
+test('--target builds only the stages the target needs', async () => {
+  const dir = context('target', {
+    Dockerfile: [
+      'FROM busybox AS base', 'RUN echo base > /base',
+      'FROM base AS dev', 'RUN echo dev > /dev.txt',
+      'FROM busybox AS other', 'RUN echo other-stage-ran',
+      'FROM base', 'RUN echo prod > /prod.txt',
+    ].join('\n'),
+  });
+  const out = await built(dir, ['--target', 'dev', '-t', 'target:dev']);
+  assert.doesNotMatch(out, /other-stage-ran/);
+  assert.match(out, /Step 1\/4 : FROM busybox AS base/);
+  assert.equal(await docker(['run', '--rm', 'target:dev', 'cat', '/base', '/dev.txt']), 'base\ndev\n');
+  const missing = await build(dir, ['--target', 'nope']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nope/);
+  await rmi('target:dev');
+});
+
+test('--build-arg, ARG defaults, ARG before FROM, and the RUN history', async () => {
+  const dir = context('args', {
+    Dockerfile: [
+      'ARG BASE=busybox', 'FROM ${BASE}', 'ARG BASE', 'ARG A=default-a', 'ARG B=default-b', 'ARG UNSET',
+      'RUN echo "base=$BASE a=$A b=$B unset=${UNSET:-none}" > /args',
+      'ENV B=from-env', 'RUN echo "b=$B" > /b',
+    ].join('\n'),
+  });
+  const out = await built(dir, ['--build-arg', 'A=given', '--build-arg', 'NOTUSED=1', '-t', 'args:1']);
+  assert.equal(await docker(['run', '--rm', 'args:1', 'cat', '/args', '/b']), 'base=busybox a=given b=default-b unset=none\nb=from-env\n');
+  const h = await history('args:1');
+  // ARG's line shows the Dockerfile's default; RUN's the values in effect, sorted, less what ENV overrides.
+  assert.ok(h.includes('/bin/sh -c #(nop)  ARG A=default-a'), h.join('\n'));
+  assert.ok(h.includes('/bin/sh -c #(nop)  ARG UNSET'), h.join('\n'));
+  assert.ok(h.some((l) => l.startsWith('|3 A=given B=default-b BASE=busybox /bin/sh -c echo "base=')), h.join('\n'));
+  assert.ok(h.some((l) => l === '|2 A=given BASE=busybox /bin/sh -c echo "b=$B" > /b'), h.join('\n'));
+  // Build args never reach the image's environment.
+  assert.ok(!(await config('args:1')).Env?.some((e: string) => e.startsWith('A=')));
+  assert.match(out, /\[Warning\] One or more build-args \[NOTUSED\] were not consumed/);
+  await rmi('args:1');
+});
+
+test('--label, -q and two -t tags', async () => {
+  const dir = context('labels', { Dockerfile: 'FROM busybox\nLABEL from=dockerfile keep=yes\n' });
+  const r = await build(dir, ['-q', '--label', 'from=cli', '--label', 'extra=1', '-t', 'two:a', '-t', 'two:b']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const id = r.stdout.trim();
+  assert.deepEqual((await config('two:a')).Labels, { from: 'cli', keep: 'yes', extra: '1' });
+  assert.equal((await docker(['inspect', '-f', '{{.Id}}', 'two:b'])).trim(), id);
+  await rmi('two:a', 'two:b');
+});
+
+test('.dockerignore: an ignored file cannot be copied, ! re-includes', async () => {
+  const dir = context('ignore', {
+    Dockerfile: 'FROM busybox\nCOPY . /ctx/\n',
+    '.dockerignore': 'secret*\nlogs\n!logs/keep.log\n',
+    'secret.txt': 'no', 'app.txt': 'yes', 'logs/a.log': 'no', 'logs/keep.log': 'kept',
+  });
+  await built(dir, ['-t', 'ignore:1']);
+  assert.equal(await docker(['run', '--rm', 'ignore:1', 'sh', '-c', 'find /ctx -type f | sort']),
+    ['/ctx/.dockerignore', '/ctx/Dockerfile', '/ctx/app.txt', '/ctx/logs/keep.log'].join('\n') + '\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY secret.txt /\n');
+  const r = await build(dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /COPY failed: file not found in build context or excluded by \.dockerignore: stat secret\.txt: file does not exist/);
+  await rmi('ignore:1');
+});
+
+test('.dockerignore and <Dockerfile>.dockerignore are applied by the daemon too (POST /build)', async () => {
+  const dir = context('ignore-api', {
+    Dockerfile: 'FROM busybox\nCOPY . /ctx/\n',
+    'build.Dockerfile': 'FROM busybox\nCOPY . /ctx/\n',
+    '.dockerignore': 'a.txt\n',
+    'build.Dockerfile.dockerignore': 'b.txt\n',
+    'a.txt': 'a', 'b.txt': 'b',
+  });
+  const plain = await apiBuild('t=ign:plain', tarOf(dir));
+  assert.equal(plain.status, 200);
+  assert.ok(plain.messages.some((m) => m.aux?.ID), plain.body);
+  const named = await apiBuild('t=ign:named&dockerfile=build.Dockerfile', tarOf(dir));
+  assert.ok(named.messages.some((m) => m.aux?.ID), named.body);
+  const ls = (ref: string): Promise<string> => docker(['run', '--rm', ref, 'ls', '/ctx']);
+  assert.doesNotMatch(await ls('ign:plain'), /^a\.txt$/m);
+  assert.match(await ls('ign:plain'), /^b\.txt$/m);
+  assert.match(await ls('ign:named'), /^a\.txt$/m);
+  assert.doesNotMatch(await ls('ign:named'), /^b\.txt$/m);
+  await rmi('ign:plain', 'ign:named');
+});
+
+test('COPY --chown by name and --chmod', async () => {
+  const dir = context('chown', {
+    Dockerfile: [
+      'FROM busybox',
+      "RUN echo 'app:x:1234:1234::/home/app:/bin/sh' >> /etc/passwd && echo 'staff2:x:2345:' >> /etc/group && echo 'app:x:3456:' >> /etc/group",
+      'COPY --chown=app:staff2 f.txt /owned/f.txt',
+      'COPY --chown=1001 dir /numeric/',
+      'COPY --chmod=0750 f.txt /mode.txt',
+      'COPY --chown=app --chmod=600 dir /both/',
+    ].join('\n'),
+    'f.txt': 'f', 'dir/x': 'x', 'dir/sub/y': 'y',
+  });
+  await built(dir, ['-t', 'chown:1']);
+  const stat = (paths: string[]): Promise<string> => docker(['run', '--rm', 'chown:1', 'stat', '-c', '%n %u:%g %a', ...paths]);
+  assert.equal(await stat(['/owned/f.txt', '/numeric/x', '/numeric/sub', '/numeric/sub/y', '/mode.txt', '/both/x', '/both/sub']), [
+    '/owned/f.txt 1234:2345 644', '/numeric/x 1001:1001 644', '/numeric/sub 1001:1001 755', '/numeric/sub/y 1001:1001 644',
+    '/mode.txt 0:0 750', '/both/x 1234:3456 600', '/both/sub 1234:3456 600',
+  ].join('\n') + '\n');
+  // No group: the user part names the group too (moby's parseChownFlag), and it must exist.
+  writeFileSync(join(dir, 'Dockerfile'), "FROM busybox\nRUN echo 'solo:x:1500:1500::/:/bin/sh' >> /etc/passwd\nCOPY --chown=solo f.txt /\n");
+  const r = await build(dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /can't find gid for group solo: no such group: solo/);
+  await rmi('chown:1');
+});
+
+test('wildcards and several sources', async () => {
+  const dir = context('wild', {
+    Dockerfile: [
+      'FROM busybox', 'WORKDIR /app',
+      'COPY *.txt notes/ ./', 'COPY src/*.c lib/', 'COPY a.txt single',
+      'COPY no-match* a.txt /mixed/',
+    ].join('\n'),
+    'a.txt': 'a', 'b.txt': 'b', 'c.md': 'c', 'notes/n1': 'n', 'src/x.c': 'x', 'src/y.c': 'y', 'src/z.h': 'z',
+  });
+  await built(dir, ['-t', 'wild:1']);
+  assert.equal(await docker(['run', '--rm', 'wild:1', 'sh', '-c', 'find /app /mixed -type f | sort']),
+    ['/app/a.txt', '/app/b.txt', '/app/lib/x.c', '/app/lib/y.c', '/app/n1', '/app/single', '/mixed/a.txt'].join('\n') + '\n');
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nWORKDIR /app\nCOPY *.txt .\n');
+  const r = await build(dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /When using COPY with more than one source file, the destination must be a directory and end with a \//);
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY *.nothing /x/\n');
+  const none = await build(dir);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /COPY failed: no source files were specified/);
+  await rmi('wild:1');
+});
+
+test('nothing outside the context can be copied: ../x, and symlinks pointing out', async () => {
+  writeFileSync(join(work, 'outside-secret'), 'SECRET');
+  const dir = context('escape', { Dockerfile: 'FROM busybox\nCOPY ../outside-secret /x\n', 'ok.txt': 'ok' });
+  const up = await build(dir);
+  assert.equal(up.code, 1);
+  assert.match(up.stderr, /file not found in build context/);
+  // An absolute symlink is followed inside the context only, where there is no such file.
+  symlinkSync(join(work, 'outside-secret'), join(dir, 'abs-link'));
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY abs-link /x\n');
+  const abs = await build(dir);
+  assert.equal(abs.code, 1, abs.stdout);
+  assert.match(abs.stderr, /file not found in build context/);
+  // Inside a copied directory a symlink stays a symlink; nothing is read through it.
+  mkdirSync(join(dir, 'tree'));
+  symlinkSync(join(work, 'outside-secret'), join(dir, 'tree', 'deep-link'));
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY . /ctx/\nRUN ! grep -rs "$(echo SEC)RET" /ctx\n');
+  await built(dir, ['-t', 'escape:1']);
+  assert.equal(await docker(['run', '--rm', 'escape:1', 'readlink', '/ctx/tree/deep-link']), `${join(work, 'outside-secret')}\n`);
+  // A relative symlink climbing out of the context is refused when the context is unpacked, as docker's untar does.
+  symlinkSync('../outside-secret', join(dir, 'rel-link'));
+  const rel = await build(dir);
+  assert.equal(rel.code, 1);
+  assert.match(rel.stderr, /invalid symlink "rel-link" -> "\.\.\/outside-secret"/);
+  await rmi('escape:1');
+});
+
+test('ONBUILD triggers run in the child build, not in the parent', async () => {
+  const parent = context('onbuild-parent', {
+    Dockerfile: 'FROM busybox\nONBUILD COPY child.txt /from-child.txt\nONBUILD RUN echo triggered > /triggered\n',
+  });
+  await built(parent, ['-t', 'onbuild:parent']);
+  assert.deepEqual((await config('onbuild:parent')).OnBuild, ['COPY child.txt /from-child.txt', 'RUN echo triggered > /triggered']);
+  assert.equal((await d.docker(['run', '--rm', 'onbuild:parent', 'cat', '/triggered'])).code, 1);
+  const child = context('onbuild-child', { Dockerfile: 'FROM onbuild:parent\nCMD ["cat", "/from-child.txt", "/triggered"]\n', 'child.txt': 'child\n' });
+  const out = await built(child, ['-t', 'onbuild:child']);
+  assert.match(out, /# Executing 2 build triggers/);
+  assert.equal(await docker(['run', '--rm', 'onbuild:child']), 'child\ntriggered\n');
+  assert.ok(!(await config('onbuild:child')).OnBuild?.length);
+  await rmi('onbuild:child', 'onbuild:parent');
+});
+
+test('VOLUME, STOPSIGNAL, HEALTHCHECK, SHELL, ENTRYPOINT + CMD through docker inspect', async () => {
+  const dir = context('config', {
+    Dockerfile: [
+      'FROM busybox', 'VOLUME /data /logs', 'STOPSIGNAL SIGQUIT',
+      'HEALTHCHECK --interval=30s --timeout=3s --retries=3 CMD wget -q localhost || exit 1',
+      'SHELL ["/bin/sh", "-ec"]', 'ENTRYPOINT ["/bin/echo"]', 'CMD hello', 'EXPOSE 80 53/udp',
+    ].join('\n'),
+  });
+  await built(dir, ['-t', 'config:1']);
+  const c = await config('config:1');
+  assert.deepEqual(Object.keys(c.Volumes).sort(), ['/data', '/logs']);
+  assert.equal(c.StopSignal, 'SIGQUIT');
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD-SHELL', 'wget -q localhost || exit 1'], Interval: 30e9, Timeout: 3e9, Retries: 3 });
+  assert.deepEqual(c.Shell, ['/bin/sh', '-ec']);
+  assert.deepEqual(c.Entrypoint, ['/bin/echo']);
+  assert.deepEqual(c.Cmd, ['/bin/sh', '-ec', 'hello']);
+  assert.deepEqual(Object.keys(c.ExposedPorts).sort(), ['53/udp', '80/tcp']);
+  const h = await history('config:1');
+  for (const line of [
+    '/bin/sh -c #(nop)  VOLUME [/data /logs]', '/bin/sh -c #(nop)  STOPSIGNAL SIGQUIT',
+    '/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "wget -q localhost || exit 1"] "30s" "3s" "0s" \'\\x03\'}',
+    '/bin/sh -ec #(nop)  SHELL [/bin/sh -ec]', '/bin/sh -ec #(nop)  ENTRYPOINT ["/bin/echo"]',
+    '/bin/sh -ec #(nop)  CMD ["/bin/sh" "-ec" "hello"]', '/bin/sh -ec #(nop)  EXPOSE 53/udp 80',
+  ]) assert.ok(h.includes(line), `${line}\nnot in\n${h.join('\n')}`);
+  assert.equal(await docker(['run', '--rm', 'config:1']), '/bin/sh -ec hello\n');
+  await rmi('config:1');
+});
+
+test('FROM scratch with COPY', async () => {
+  const dir = context('scratch', { Dockerfile: 'FROM scratch\nCOPY bin/ /\nCOPY hello.txt /etc/\n', 'hello.txt': 'hi' });
+  mkdirSync(join(dir, 'bin'));
+  const busybox = execFileSync('sh', ['-c', 'command -v busybox']).toString().trim();
+  writeFileSync(join(dir, 'bin', 'busybox'), readFileSync(busybox));
+  chmodSync(join(dir, 'bin', 'busybox'), 0o755);
+  await built(dir, ['-t', 'scratch:1']);
+  assert.equal(await docker(['run', '--rm', 'scratch:1', '/busybox', 'cat', '/etc/hello.txt']), 'hi');
+  assert.equal((await docker(['inspect', '-f', '{{len .RootFS.Layers}}', 'scratch:1'])).trim(), '2');
+  await rmi('scratch:1');
+});
+
+test('a Dockerfile parse error names the line and fails with exit 1', async () => {
+  const dir = context('parse', { Dockerfile: 'FROM busybox\nRUNN echo hi\n' });
+  const r = await build(dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /dockerfile parse error on line 2: unknown instruction: RUNN/);
+  const api = await apiBuild('', tarOf(dir));
+  assert.equal(api.status, 400);
+  assert.match(api.body, /line 2/);
+});
+
+test('a gzip-compressed context (POST /build)', async () => {
+  const dir = context('gzip', { Dockerfile: 'FROM busybox\nCOPY data.txt /\n', 'data.txt': 'zipped\n' });
+  const r = await apiBuild('t=gzip:1', tarOf(dir, '-z'));
+  assert.equal(r.status, 200);
+  assert.ok(r.messages.some((m) => m.aux?.ID), r.body);
+  assert.equal(await docker(['run', '--rm', 'gzip:1', 'cat', '/data.txt']), 'zipped\n');
+  await rmi('gzip:1');
+  assert.equal(await docker(['images', '-qa', '--filter', 'dangling=true']), '');
+});
