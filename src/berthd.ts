@@ -10,6 +10,7 @@ import { ImageService } from './image/service.ts';
 import { Engine } from './engine/engine.ts';
 import { ExecManager } from './engine/exec.ts';
 import { buildRouter, listen } from './api/server.ts';
+import { BuildCache } from './build/cache.ts';
 import { ensureDir } from './util/fs-atomic.ts';
 import { VERSION } from './version.ts';
 import { cgroupVersion } from './runtime/cgroups.ts';
@@ -131,7 +132,9 @@ async function main(): Promise<void> {
   await engine.init();
   const execs = new ExecManager(engine);
   const info = async (): Promise<object> => daemonInfo(engine, dataRoot, values.runtime!);
-  const server = await listen(buildRouter({ engine, execs, info }), socketPath);
+  const buildCache = new BuildCache(join(dataRoot, 'build', 'cache.json'), images);
+  await buildCache.init();
+  const server = await listen(buildRouter({ engine, execs, info, buildCache }), socketPath);
   if (values['log-level'] !== 'error') process.stderr.write(`berthd ${VERSION}: API listening on ${socketPath} (storage ${snapshots.driver})\n`);
 
   let stopping = false;

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { chmod, rm } from 'node:fs/promises';
 import { Router, splitVersion, sendError, type Ctx } from './router.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { BuildCache } from '../build/cache.ts';
 import { systemRoutes } from './routes/system.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { containerFsRoutes } from './routes/container-fs.ts';
@@ -18,6 +19,7 @@ export interface ApiDeps {
   engine: Engine;
   execs: ExecManager;
   info: () => Promise<object>;
+  buildCache: BuildCache;
 }
 
 export function buildRouter(deps: ApiDeps): Router {

@@ -5,13 +5,18 @@
 // be read; symlinks below a copied directory are copied as symlinks. The
 // writing goes through the layer writer in plain-archive mode, which
 // resolves every destination inside the step's root the same way.
-import { lstat, readdir, stat } from 'node:fs/promises';
-import { matchesGlob } from 'node:path';
+// ADD unpacks local tar archives (add-archive.ts); heredoc sources
+// (`COPY <<EOF /file`) are files written for the step, then copied as any.
+import { chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, matchesGlob } from 'node:path';
 import type { Stats } from 'node:fs';
 import { applyLayer } from '../storage/layer-apply.ts';
+import { messageOf } from '../util/errors.ts';
+import { extractArchive, isTarArchive } from './add-archive.ts';
 import { packLayer, type PackItem } from '../storage/layer-pack.ts';
 import { PathError, resolveInContainer, viewOf } from '../engine/container-path.ts';
-import { copyTargets, destinationOf, hasWildcard, type CopySource } from './copy-plan.ts';
+import { copyTargets, destinationOf, hasWildcard, type CopySource, type CopyTarget } from './copy-plan.ts';
 
 export interface CopyRequest {
   command: 'COPY' | 'ADD';
@@ -22,30 +27,66 @@ export interface CopyRequest {
   owner: { uid: number; gid: number };
   /** --chmod: the mode of everything copied. */
   mode?: number;
+  /** Heredoc sources, after the others (as BuildKit orders them): a file `name` with `data`. */
+  inline?: { name: string; data: string }[];
+  /** Unpack local tar archives; by default for ADD (whose sources are always the context's). */
+  extract?: boolean;
 }
 
-type SourceOnDisk = CopySource & { readonly host: string };
+type SourceOnDisk = CopySource & { readonly host: string; readonly archive?: boolean };
 
 /** Copies into `targetRoot`; returns what the history names the content by (`file`, `dir` or `multi`). */
 export async function copyFiles(sourceRoot: string, targetRoot: string, req: CopyRequest): Promise<string> {
-  const sources: SourceOnDisk[] = [];
-  for (const src of req.sources) sources.push(...(await findSources(sourceRoot, src, req.command)));
-  if (sources.length === 0) throw new Error(`${req.command} failed: no source files were specified`);
-  const destPath = destinationOf(req.dest, req.workdir).path;
-  const targets = copyTargets(req.command, sources, req.dest, req.workdir, await isDirIn(targetRoot, destPath));
-  const items = async function* (): AsyncGenerator<PackItem> {
-    for (const { source, target } of targets) {
-      const name = target.slice(1);
-      if (source.isDir) yield* walk(source.host, name, req.mode);
-      else yield { kind: 'entry', name, path: source.host, st: withMode(await lstat(source.host), req.mode) };
+  const inline = req.inline ?? [];
+  const scratch = inline.length > 0 ? await mkdtemp(join(tmpdir(), 'berth-heredoc-')) : undefined;
+  try {
+    const sources: SourceOnDisk[] = [];
+    for (const src of req.sources) sources.push(...(await findSources(sourceRoot, src, req.command, req.extract ?? req.command === 'ADD')));
+    for (const [i, doc] of inline.entries()) sources.push(await inlineSource(scratch!, i, doc));
+    if (sources.length === 0) throw new Error(`${req.command} failed: no source files were specified`);
+    const destPath = destinationOf(req.dest, req.workdir).path;
+    const targets = copyTargets(req.command, sources, req.dest, req.workdir, await isDirIn(targetRoot, destPath));
+    // In source order: runs of plain sources go through one archive, each tar archive is unpacked on its own.
+    for (let i = 0; i < targets.length; ) {
+      const { source, target } = targets[i]!;
+      if (source.archive) {
+        await extractArchive(source.host, targetRoot, target).catch((err: unknown) => {
+          throw new Error(`${req.command} failed: extracting ${source.rel}: ${messageOf(err)}`, { cause: err });
+        });
+        i++;
+        continue;
+      }
+      let end = i;
+      while (end < targets.length && !targets[end]!.source.archive) end++;
+      await applyLayer(targetRoot, packLayer(packItems(targets.slice(i, end), req.mode)), { whiteouts: 'none', owner: req.owner });
+      i = end;
     }
-  };
-  await applyLayer(targetRoot, packLayer(items()), { whiteouts: 'none', owner: req.owner });
-  return sources.length > 1 ? 'multi' : sources[0]?.isDir ? 'dir' : 'file';
+    return sources.length > 1 ? 'multi' : sources[0]?.isDir && !sources[0].archive ? 'dir' : 'file';
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function* packItems(targets: CopyTarget<SourceOnDisk>[], mode: number | undefined): AsyncGenerator<PackItem> {
+  for (const { source, target } of targets) {
+    const name = target.slice(1);
+    if (source.isDir) yield* walk(source.host, name, mode);
+    else yield { kind: 'entry', name, path: source.host, st: withMode(await lstat(source.host), mode) };
+  }
+}
+
+/** A heredoc source as a file of its own (0644, BuildKit's Mkfile), named by the heredoc's base name. */
+async function inlineSource(dir: string, index: number, doc: { name: string; data: string }): Promise<SourceOnDisk> {
+  const base = doc.name.split('/').filter((p) => p !== '' && p !== '.' && p !== '..').at(-1) ?? 'heredoc';
+  const host = join(dir, String(index), base);
+  await mkdir(join(dir, String(index)));
+  await writeFile(host, doc.data);
+  await chmod(host, 0o644);
+  return { rel: base, isDir: false, host };
 }
 
 /** The context paths one source names: itself, or what its wildcards match. */
-async function findSources(root: string, src: string, command: string): Promise<SourceOnDisk[]> {
+export async function findSources(root: string, src: string, command: string, extract: boolean): Promise<SourceOnDisk[]> {
   const view = await viewOf({ root, mounts: [] });
   const rels = hasWildcard(src) ? await glob(root, src) : [src];
   const out: SourceOnDisk[] = [];
@@ -53,7 +94,10 @@ async function findSources(root: string, src: string, command: string): Promise<
     try {
       const place = await resolveInContainer(view, rel, { followFinal: true });
       const st = await stat(place.host);
-      out.push({ rel: place.parts.join('/'), isDir: st.isDirectory(), host: place.host });
+      const path = place.parts.join('/');
+      // An archive lands in the destination itself, as a directory's contents do.
+      if (extract && st.isFile() && (await isTarArchive(place.host))) out.push({ rel: path, isDir: true, host: place.host, archive: true });
+      else out.push({ rel: path, isDir: st.isDirectory(), host: place.host });
     } catch (err) {
       if (err instanceof PathError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new Error(`${command} failed: file not found in build context or excluded by .dockerignore: stat ${rel}: file does not exist`);

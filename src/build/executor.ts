@@ -4,17 +4,23 @@
 // lines. Steps that write files do so in a build filesystem (COPY, ADD,
 // WORKDIR) or a container (RUN) and commit its upper layer.
 //
-// Every image a step makes is an intermediate one and removed at the end,
-// except the target's: the final image keeps their layers and history, and
-// nothing from a stage reaches it except what COPY --from copied. There is
-// no cache yet; step images are where it will hang (parent + instruction).
+// Every step is keyed (src/build/cache-key.ts: parent image, expanded
+// instruction, config, input digests) and a key the cache holds reuses its
+// image (` ---> Using cache`), so a rebuild yields the same image IDs; a
+// miss with a cached sibling says why. Step images the cache points at stay,
+// untagged, as moby's intermediate images do; the final image keeps their
+// layers and history, and nothing from a stage reaches it except what COPY
+// --from copied.
 import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.ts';
 import type { ContainerDefaults } from '../image/types.ts';
 import { readInRoot, ensureWorkdir } from '../engine/rootfs-setup.ts';
 import { PROXY_ARGS } from './build-args.ts';
 import { BuildFs } from './build-fs.ts';
+import { contextDigests, type BuildCache } from './cache.ts';
+import { stepKey, type StepInputs } from './cache-key.ts';
 import { copyFiles } from './copy-step.ts';
+import { heredocRun, inlineFiles, type InlineFile } from './heredoc.ts';
 import { parseDockerfile } from './dockerfile-parser.ts';
 import { applyConfigStep, commandOf, nopCreatedBy, runCreatedBy, type ConfigStep, type StageConfig } from './image-config.ts';
 import { parseInstructions, type CopyInstruction, type Instruction } from './instructions.ts';
@@ -32,6 +38,9 @@ export interface BuildOptions {
   networkMode: string;
   /** Where build filesystems are mounted while a step writes them. */
   mountDir: string;
+  cache: BuildCache;
+  /** --no-cache: every step runs (and its result replaces the cached one). */
+  noCache: boolean;
 }
 
 /** One stage's state between steps. */
@@ -49,7 +58,7 @@ export class Build {
   readonly #out: (text: string) => void;
   readonly #lex: ShellLex;
   readonly #graph: StageGraph;
-  /** Every image the build made, removed at the end except the result. */
+  /** Every image the build made, removed at the end unless it is the result or cached. */
   readonly #made: string[] = [];
   readonly #results = new Map<number, string | null>();
   #step = 0;
@@ -82,8 +91,9 @@ export class Build {
       result = await this.#finish(this.#results.get(last.index) ?? null);
       return result;
     } finally {
+      await this.#opts.cache.save().catch(() => {});
       for (const id of this.#made.reverse()) {
-        if (id !== result) await this.#engine.images.remove(id, true, false).catch(() => {});
+        if (id !== result && !this.#opts.cache.holds(id)) await this.#engine.images.remove(id, true, false).catch(() => {});
       }
     }
   }
@@ -134,8 +144,10 @@ export class Build {
     switch (ins.keyword) {
       case 'from':
         throw new Error('FROM cannot be used in an ONBUILD trigger');
-      case 'run':
-        return this.#run(state, ins.command, ins.shell);
+      case 'run': {
+        const r = heredocRun(ins.command, ins.shell, ins.heredocs);
+        return this.#run(state, r.command, r.shell, r.files);
+      }
       case 'copy':
       case 'add':
         return this.#copy(stage, state, ins, word);
@@ -185,9 +197,30 @@ export class Build {
   }
 
   async #config(state: StageState, step: ConfigStep): Promise<void> {
+    const before = { config: state.config, cmdSet: state.cmdSet };
     const next = applyConfigStep(state, step);
     Object.assign(state, next.state);
-    await this.#commit(state, null, nopCreatedBy(state.config, next.comment));
+    const createdBy = nopCreatedBy(state.config, next.comment);
+    await this.#cached(state, { parent: state.imageId, instruction: createdBy, context: { before, after: { config: state.config, cmdSet: state.cmdSet } } },
+      () => this.#commit(state, null, createdBy));
+  }
+
+  /** Reuses the image the cache holds for the step's key, or makes it (`make` commits) and records it. */
+  async #cached(state: StageState, inputs: StepInputs, make: () => Promise<void>): Promise<void> {
+    const cache = this.#opts.cache;
+    const key = stepKey(inputs);
+    if (!this.#opts.noCache) {
+      const hit = cache.lookup(key);
+      if (hit) {
+        this.#out(' ---> Using cache\n');
+        state.imageId = hit;
+        return;
+      }
+      const why = cache.explain(inputs);
+      if (why) this.#out(` ---> Cache miss: ${why}\n`);
+    }
+    await make();
+    await cache.record(key, inputs, state.imageId!);
   }
 
   async #commit(state: StageState, layer: Readable | null, createdBy: string): Promise<void> {
@@ -196,8 +229,9 @@ export class Build {
     state.imageId = id;
   }
 
-  async #run(state: StageState, command: string[], shell: boolean): Promise<void> {
-    if (!state.imageId) throw new Error('RUN needs a filesystem with a shell: the stage is still empty (FROM scratch)');
+  async #run(state: StageState, command: string[], shell: boolean, files: InlineFile[] = []): Promise<void> {
+    const imageId = state.imageId;
+    if (!imageId) throw new Error('RUN needs a filesystem with a shell: the stage is still empty (FROM scratch)');
     const cmd = commandOf(state.config, command, shell);
     // moby's FilterAllowed: the declared args with a value plus the proxy args given with
     // --build-arg, less what ENV sets; the history shows all but undeclared proxies.
@@ -206,8 +240,10 @@ export class Build {
     const declared = [...state.args].filter(([k]) => !inEnv(k));
     const args = [...declared, ...proxies.filter(([k]) => !inEnv(k))];
     const shown = declared.map(([k, v]) => `${k}=${v}`).sort(byteOrder);
-    await runStep(this.#engine, { imageId: state.imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode }, this.#out,
-      (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null)));
+    // The key holds the config RUN starts from (Env, User, WorkingDir, Shell…), the argv and the build args it sees.
+    const inputs = { parent: imageId, instruction: `RUN ${cmd.join(' ')}`, context: { config: state.config, cmd, ...(files.length > 0 ? { files } : {}) }, args: Object.fromEntries(args) };
+    await this.#cached(state, inputs, () => runStep(this.#engine, { imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode, files }, this.#out,
+      (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null))));
   }
 
   /** Opens a build filesystem on the current image, lets `write` fill it and commits it as the next layer. */
@@ -224,23 +260,41 @@ export class Build {
   }
 
   async #workdir(state: StageState, value: string): Promise<void> {
+    const before = state.config;
     const next = applyConfigStep(state, { kind: 'workdir', value });
     Object.assign(state, next.state);
-    await this.#writeLayer(state, (root) => ensureWorkdir(root, state.config.WorkingDir ?? '/', 0, 0), () => nopCreatedBy(state.config, next.comment));
+    const createdBy = nopCreatedBy(state.config, next.comment);
+    await this.#cached(state, { parent: state.imageId, instruction: createdBy, context: { before, after: state.config } },
+      () => this.#writeLayer(state, (root) => ensureWorkdir(root, state.config.WorkingDir ?? '/', 0, 0), () => createdBy));
   }
 
   async #copy(stage: Stage, state: StageState, ins: CopyInstruction, word: (w: string) => string): Promise<void> {
-    if (ins.inline.length > 0) throw new Error(`${ins.keyword.toUpperCase()} with heredocs is not supported yet`);
+    const inline = inlineFiles(ins.inline, this.#env(state));
     const command = ins.keyword === 'add' ? 'ADD' : 'COPY';
     const sources = ins.sources.map(word);
     if (command === 'ADD' && sources.some((s) => /^https?:\/\//.test(s))) throw new Error('ADD from a URL is not supported yet');
     const dest = word(ins.dest);
     const mode = ins.chmod !== undefined ? parseMode(word(ins.chmod)) : undefined;
     const from = this.#sourceOf(stage, ins);
+    const chown = ins.chown !== undefined ? word(ins.chown) : undefined;
+    // Keyed by the files selected in the context, or by the --from image's ID (which names its content).
+    const flags = [from !== undefined ? `--from=${ins.from}` : '', chown !== undefined ? `--chown=${chown}` : '', mode !== undefined ? `--chmod=${mode.toString(8)}` : ''];
+    const inputs: StepInputs = {
+      parent: state.imageId,
+      instruction: [command, ...flags.filter(Boolean), ...sources, dest].join(' '),
+      context: { config: state.config, sources, dest, chown: chown ?? null, mode: mode ?? null, ...(inline.length > 0 ? { inline } : {}) },
+      ...(from !== undefined ? { source: from ?? 'scratch' } : {}),
+      ...(from === undefined ? { files: await contextDigests(this.#opts.contextDir, sources, command) } : {}),
+    };
+    return this.#cached(state, inputs, () => this.#copyFiles(state, ins, { command, sources, dest, mode, from, inline }, word));
+  }
+
+  async #copyFiles(state: StageState, ins: CopyInstruction, req: { command: 'COPY' | 'ADD'; sources: string[]; dest: string; mode: number | undefined; from: string | null | undefined; inline: InlineFile[] }, word: (w: string) => string): Promise<void> {
+    const { command, sources, dest, mode, from, inline } = req;
     let kind = '';
     const write = async (sourceRoot: string, root: string): Promise<void> => {
       const owner = ins.chown ? await chownOf(root, word(ins.chown)) : { uid: 0, gid: 0 };
-      kind = await copyFiles(sourceRoot, root, { command, sources, dest, workdir: state.config.WorkingDir, owner, mode });
+      kind = await copyFiles(sourceRoot, root, { command, sources, dest, workdir: state.config.WorkingDir, owner, mode, inline });
     };
     // moby names the content by a hash of it; berth names only its kind until the cache needs the hash.
     const createdBy = (): string => nopCreatedBy(state.config, `${command} ${kind} in ${dest} `);

@@ -31,6 +31,11 @@ export class ImageService {
   readonly unpacker: Unpacker;
   users: ImageUsers = { containersUsing: () => [], chainsInUse: () => new Set() };
   onEvent: (e: ImageEvent) => void = () => {};
+  /** Intermediate build images (a cached build step's parent): hidden from the list without `all`, kept by a dangling prune. */
+  intermediates: () => Set<string> = () => new Set();
+  /** A build step image's parent and the images made on an image (the build cache knows them). */
+  parentOf: (id: string) => string | undefined = () => undefined;
+  childrenOf: (id: string) => string[] = () => [];
   #serial: Promise<unknown> = Promise.resolve();
 
   constructor(root: string, snapshots: Snapshotter) {
@@ -237,7 +242,18 @@ export class ImageService {
     await this.store.remove(id);
     result.push({ Deleted: id });
     this.onEvent({ action: 'delete', id });
-    if (!noPrune) result.push(...(await this.#collect(chain)));
+    if (noPrune) return result;
+    // As moby: untagged, unused parents left without children go too (a build's intermediate images).
+    for (let p = this.parentOf(id); p && this.store.has(p); ) {
+      const r = this.store.refsOf(p);
+      if (r.tags.length + r.digests.length > 0 || this.users.containersUsing(p).length > 0 || this.childrenOf(p).some((c) => this.store.has(c))) break;
+      const next = this.parentOf(p);
+      await this.store.remove(p);
+      result.push({ Deleted: p });
+      this.onEvent({ action: 'delete', id: p });
+      p = next;
+    }
+    result.push(...(await this.#collect(chain)));
     return result;
   }
 
@@ -282,9 +298,10 @@ export class ImageService {
   async #prune(all: boolean, filter: (rec: ImageRecord, labels: Record<string, string> | null) => boolean): Promise<{ ImagesDeleted: object[]; SpaceReclaimed: number }> {
     const deleted: object[] = [];
     let space = 0;
+    const intermediates = this.intermediates();
     for (const rec of this.store.list()) {
       const refs = this.store.refsOf(rec.id);
-      if (!all && refs.tags.length > 0) continue;
+      if (!all && (refs.tags.length > 0 || intermediates.has(rec.id))) continue;
       if (!filter(rec, (await this.config(rec.id)).config?.Labels ?? null)) continue;
       if (this.users.containersUsing(rec.id).length > 0) continue;
       const size = rec.layers.reduce((n, l) => n + l.size, 0);

@@ -1,9 +1,13 @@
 // Layers arrive compressed or not depending on where they come from
 // (registry blobs are usually gzip, `docker save` tars are plain), so the
 // format is read from the magic bytes rather than trusted from a media type.
-import { Readable } from 'node:stream';
+// Build contexts and ADD's archives may also be bzip2 or xz (docker's
+// DecompressStream): those go through pure-JS/WASM decoders, no native code.
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import unbzip2 from 'unbzip2-stream';
+import xz from 'xz-decompress';
 
 const MAGIC: [string, number[]][] = [
   ['gzip', [0x1f, 0x8b]],
@@ -25,7 +29,7 @@ export function decompressStream(source: AsyncIterable<Buffer>): Readable {
   return Readable.from(decompress(source));
 }
 
-/** The uncompressed bytes of `source`: gzip is undone, plain tar passes through, other compressions are refused. */
+/** The uncompressed bytes of `source`: gzip, bzip2 and xz are undone, plain data passes through, zstd is refused. */
 export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
@@ -46,7 +50,29 @@ export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator
     // Its failures surface through iterating `gunzip`, which pipeline destroys.
     pipeline(Readable.from(all), gunzip).catch(() => {});
     yield* gunzip;
+  } else if (kind === 'bzip2') {
+    // unbzip2-stream is a classic through stream (data/end/error events);
+    // a PassThrough carries its output, end and errors as a Readable.
+    const bz = unbzip2();
+    const out = new PassThrough();
+    bz.on('data', (chunk: Buffer) => {
+      if (!out.write(chunk)) bz.pause();
+    });
+    out.on('drain', () => bz.resume());
+    bz.on('end', () => out.end());
+    bz.on('error', (err: Error) => out.destroy(err));
+    const input = Readable.from(all);
+    input.on('error', (err) => out.destroy(err));
+    input.pipe(bz);
+    try {
+      yield* out;
+    } finally {
+      input.destroy();
+    }
+  } else if (kind === 'xz') {
+    const input = Readable.toWeb(Readable.from(all)) as ReadableStream<Uint8Array>;
+    for await (const chunk of new xz.XzReadableStream(input)) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   } else {
-    throw new Error(`layer is ${kind}-compressed; only gzip and uncompressed tars are supported`);
+    throw new Error(`data is ${kind}-compressed; only gzip, bzip2, xz and uncompressed data are supported`);
   }
 }

@@ -11,7 +11,7 @@ import { openContext } from '../../build/context.ts';
 import { Build } from '../../build/executor.ts';
 import { TargetError } from '../../build/stages.ts';
 
-export function buildRoutes(router: Router, { engine }: ApiDeps): void {
+export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): void {
   router.add('POST', '/build', async ({ req, res, query }) => {
     const tags = query.getAll('t');
     for (const t of tags) {
@@ -46,7 +46,7 @@ export function buildRoutes(router: Router, { engine }: ApiDeps): void {
         build = new Build(engine, {
           contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
           target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
-          mountDir: join(root, 'mnt'),
+          mountDir: join(root, 'mnt'), cache: buildCache, noCache: boolParam(query, 'nocache'),
         }, stream);
       } catch (err) {
         throw badRequest(messageOf(err));

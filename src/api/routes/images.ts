@@ -15,9 +15,11 @@ export function imageRoutes(router: Router, { engine }: ApiDeps): void {
   router.add('GET', '/images/json', async ({ res, query }) => {
     const filters = filtersParam(query);
     const keep = imageFilter(images, filters);
-    // `all` matters in docker for intermediate build images, which berth does not keep.
+    // As docker: untagged intermediate build images (a cached step's parent) are listed only with `all`.
+    const hidden = boolParam(query, 'all') ? new Set<string>() : images.intermediates();
     const patterns = (filters.reference ?? []).map(globToRegExp);
-    const list = ((await images.listJson()) as { Id: string; RepoTags: string[] }[]).filter((i) => keep(images.store.get(i.Id)));
+    const list = ((await images.listJson()) as { Id: string; RepoTags: string[] }[])
+      .filter((i) => keep(images.store.get(i.Id)) && !(hidden.has(i.Id) && i.RepoTags[0] === '<none>:<none>'));
     // With a reference filter docker lists only the names that match it.
     if (patterns.length) for (const i of list) i.RepoTags = i.RepoTags.filter((t) => matchesReference(patterns, t));
     sendJson(res!, 200, list);

@@ -8,7 +8,7 @@ import { containerJson } from '../views/container-views.ts';
 import { VERSION } from '../../version.ts';
 import { release, arch } from 'node:os';
 
-export function systemRoutes(router: Router, { engine, info }: ApiDeps): void {
+export function systemRoutes(router: Router, { engine, info, buildCache }: ApiDeps): void {
   router.add('GET', '/_ping', ({ req, res }) => {
     res!.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache' });
     res!.end(req.method === 'HEAD' ? undefined : 'OK');
@@ -50,8 +50,8 @@ export function systemRoutes(router: Router, { engine, info }: ApiDeps): void {
     });
   });
 
-  // `docker system prune` prunes the build cache too; berth has none yet.
-  router.add('POST', '/build/prune', ({ res }) => sendJson(res!, 200, { CachesDeleted: null, SpaceReclaimed: 0 }));
+  // `docker builder prune` (and `system prune`): every cache entry, and the images only the cache kept.
+  router.add('POST', '/build/prune', async ({ res }) => sendJson(res!, 200, await buildCache.prune()));
 
   router.add('GET', '/system/df', async ({ res }) => {
     const images = (await engine.images.listJson()) as { Size: number; Id: string }[];
@@ -65,7 +65,7 @@ export function systemRoutes(router: Router, { engine, info }: ApiDeps): void {
       Images: images.map((i) => ({ ...i, SharedSize: 0 })),
       Containers: containers,
       Volumes: await volumesUsage(engine),
-      BuildCache: [],
+      BuildCache: buildCache.usage(),
     });
   });
 }
