@@ -282,7 +282,8 @@ export async function restoreNet(fp: NetFootprint, before: NetSnapshot): Promise
     if (!allBridges.has(name)) continue;
     const r = await run('ip', ['link', 'delete', name], { allowFail: true });
     if (r.code === 0) done.push(`deleted bridge ${name}`);
-    else failed.push(`ip link delete ${name}: ${r.stderr.trim()}`);
+    // Gone meanwhile (its last user took it): nothing left to restore.
+    else if (!/Cannot find device/.test(r.stderr)) failed.push(`ip link delete ${name}: ${r.stderr.trim()}`);
   }
 
   for (const [path, value] of before.sysctls) {
