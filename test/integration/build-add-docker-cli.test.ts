@@ -5,41 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DOCKER, TestDaemon, run } from '../helpers/daemon.ts';
+import { TestDaemon } from '../helpers/daemon.ts';
+import { buildHelpers } from '../helpers/build.ts';
 import { tarOf, type TarEntry } from '../unit/storage-helpers.ts';
 
 const d = TestDaemon.forFile();
-const work = mkdtempSync(join(tmpdir(), 'berth-build-add-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
-
-function context(name: string, files: Record<string, string | Buffer>): string {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
-
-const build = (dir: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>
-  run(DOCKER, ['build', ...args, dir], { env: { ...d.env, DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
-
-async function built(dir: string, args: string[] = []): Promise<string> {
-  const r = await build(dir, args);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  return r.stdout;
-}
-
-async function docker(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const { context, build, built, docker } = buildHelpers(d, 'berth-build-add-');
 
 type Entry = TarEntry;
 

@@ -4,39 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DOCKER, TestDaemon, run } from '../helpers/daemon.ts';
+import { TestDaemon } from '../helpers/daemon.ts';
+import { buildHelpers } from '../helpers/build.ts';
 
 const d = TestDaemon.forFile();
-const work = mkdtempSync(join(tmpdir(), 'berth-build-opts-'));
-test.after(() => rmSync(work, { recursive: true, force: true }));
-
-function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  return dir;
-}
-
-const build = (dir: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> =>
-  run(DOCKER, ['build', ...args, dir], { env: { ...d.env, DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
-
-async function built(dir: string, args: string[] = []): Promise<string> {
-  const r = await build(dir, args);
-  assert.equal(r.code, 0, r.stderr + r.stdout);
-  return r.stdout;
-}
-
-async function docker(args: string[]): Promise<string> {
-  const r = await d.docker(args);
-  assert.equal(r.code, 0, `docker ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const { work, context, build, built, docker } = buildHelpers(d, 'berth-build-opts-');
 
 const config = async (ref: string): Promise<any> => JSON.parse(await docker(['inspect', ref]))[0].Config;
 const history = async (ref: string): Promise<string[]> =>
