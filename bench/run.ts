@@ -4,9 +4,11 @@
 // roots, so the others neither compete for the 2 CPUs nor share state.
 // Then the networking half: berthd and moby again, each with a bridge, subnet
 // and firewall rules of its own, which are removed after it (podman runs with
-// netns none here and is not a peer there). BENCH_QUICK=1 shrinks every count
-// for a smoke run; BENCH_ENGINES=berth,moby measures only the engines named;
-// BENCH_PARTS=core or BENCH_PARTS=net runs only one half.
+// netns none here and is not a peer there). Then the filesystem part, berthd
+// and moby as in the first half: copy-up into a new volume, docker cp both ways,
+// commit. BENCH_QUICK=1 shrinks every count for a smoke run;
+// BENCH_ENGINES=berth,moby measures only the engines named; BENCH_PARTS=core,
+// net or fs (or a list of them) runs only the parts named.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +16,9 @@ import { busyboxTar } from '../test/helpers/busybox.ts';
 import { ensurePackages } from './lib/deps.ts';
 import { Daemon, describeFootprint, type Footprint, type SpecFor } from './lib/daemon.ts';
 import { measure } from './lib/measure.ts';
-import { emptyResult, METRICS, NET_METRICS, planFromEnv, type EngineResult, type Peer, type Plan } from './lib/metrics.ts';
+import { emptyResult, FS_METRICS, METRICS, NET_METRICS, planFromEnv, type EngineResult, type Peer, type Plan } from './lib/metrics.ts';
 import { measureNet } from './lib/net-measure.ts';
+import { measureFs } from './lib/fs-measure.ts';
 import { hostNetText, lineDiff } from './lib/hostnet.ts';
 import { load1, machine, sourceRevision, summarize, table, writeJson, type BenchResults } from './lib/report.ts';
 import { RuncFloor } from './lib/runc-floor.ts';
@@ -29,6 +32,8 @@ const ALL_ENGINES: Array<[Peer, SpecFor]> = [['berth', berthSpec], ['moby', moby
 const wanted = process.env.BENCH_ENGINES?.split(',').map((s) => s.trim());
 const ENGINES = ALL_ENGINES.filter(([name]) => !wanted || wanted.includes(name));
 const NET_ENGINES = ([['berth', berthSpec], ['moby', mobyNetSpec]] as Array<[Peer, SpecFor]>).filter(([name]) => !wanted || wanted.includes(name));
+// podman 4.3's compat `commit` answers docker's CLI with "Decode(): EOF", so the filesystem part is berth against moby.
+const FS_ENGINES = ENGINES.filter(([name]) => name !== 'podman');
 const RESULTS = new URL('./results/latest.json', import.meta.url).pathname;
 
 // A 1-minute load average above this on an idle start means another job shares the CPUs.
@@ -94,12 +99,13 @@ async function main(): Promise<void> {
 
   const res: BenchResults = {
     date: new Date().toISOString(), machine: machine(), source: await sourceRevision(), loadAvg: { start: load1() },
-    plan, engines: {}, network: { engines: {} }, runcFloor: {},
+    plan, engines: {}, network: { engines: {} }, fs: { engines: {} }, runcFloor: {},
   };
   if (plan.quick) log('BENCH_QUICK=1: small counts, a smoke run; figures are not comparable with the targets');
   if (res.loadAvg.start > BUSY_LOAD) log(`load average ${res.loadAvg.start}: something else is running, figures will be noisy`);
   const core = plan.parts.includes('core');
   const net = plan.parts.includes('net') && NET_ENGINES.length > 0;
+  const fs = plan.parts.includes('fs') && FS_ENGINES.length > 0;
   const hostBefore = net ? await hostNetText() : '';
   try {
     if (core) {
@@ -120,6 +126,12 @@ async function main(): Promise<void> {
         res.network.engines[name] = await bench(name, specFor, cliConfig, (d) => measureNet(d, plan, rootfs, log));
       }
     }
+    if (fs) {
+      for (const [name, specFor] of FS_ENGINES) {
+        log(`== ${name}, volumes and container filesystems`);
+        res.fs.engines[name] = await bench(name, specFor, cliConfig, (d) => measureFs(d, plan, rootfs, log));
+      }
+    }
   } finally {
     rmSync(cliConfig, { recursive: true, force: true });
   }
@@ -136,8 +148,9 @@ async function main(): Promise<void> {
   res.durationS = Math.round((performance.now() - t0) / 1000);
   res.loadAvg.end = load1();
 
-  const ran = (name: Peer): boolean => res.engines[name] !== undefined || res.network.engines[name] !== undefined;
-  const version = (name: Peer): string => res.engines[name]?.version ?? res.network.engines[name]?.version ?? '?';
+  const parts = [res.engines, res.network.engines, res.fs.engines];
+  const ran = (name: Peer): boolean => parts.some((p) => p[name] !== undefined);
+  const version = (name: Peer): string => parts.map((p) => p[name]?.version).find(Boolean) ?? '?';
   log(`\nberth bench, ${res.date}, berth ${res.source}, ${res.machine.cpus} CPUs (${res.machine.cpuModel}), ${res.machine.memGiB} GiB, kernel ${res.machine.kernel}, load ${res.loadAvg.start} → ${res.loadAvg.end}`);
   log(`versions: ${ALL_ENGINES.filter(([n]) => ran(n)).map(([n]) => `${n} ${version(n)}`).join(', ')}${core ? `, ${res.runcFloor.version ?? 'runc ?'}` : ''}\n`);
   if (core) {
@@ -150,11 +163,24 @@ async function main(): Promise<void> {
     log(`host's iptables rules and links after the bench: ${res.network.hostRestored ? 'as before' : 'CHANGED (see above)'}`);
     log('');
   }
+  if (fs) {
+    log('volumes and container filesystems (each figure after a sync; caches warm)');
+    log(table(summarize(FS_METRICS, res.fs.engines, plan), ['berth', 'moby']));
+    const floors = FS_ENGINES.flatMap(([n]) => {
+      const notes = res.fs.engines[n]?.notes;
+      const ms = notes?.copyUpFloorMs as number[] | undefined;
+      if (!ms?.length || notes?.copyUpOverFloorMs === undefined) return [];
+      return [`${n} ${((notes.copyUpOverFloorMs as number) / 1000).toFixed(2)} s over ${ms.map((t) => (t / 1000).toFixed(2)).join(', ')} s`];
+    });
+    if (floors.length) log(`copy-up above its floor (median of sample − host cp -a of the same files just before): ${floors.join('; ')}`);
+    log('');
+  }
   for (const [name] of ALL_ENGINES) {
     const e = res.engines[name];
     if (e?.notes.pss) log(`${name} PSS: ${describeFootprint(e.notes.pss as Footprint)}`);
     for (const [k, msg] of Object.entries(e?.errors ?? {})) log(`${name} ${k}: ${msg}`);
     for (const [k, msg] of Object.entries(res.network.engines[name]?.errors ?? {})) log(`${name} (network) ${k}: ${msg}`);
+    for (const [k, msg] of Object.entries(res.fs.engines[name]?.errors ?? {})) log(`${name} (fs) ${k}: ${msg}`);
   }
   writeJson(RESULTS, res);
   log(`\nresults: ${RESULTS} (${res.durationS} s in all)`);

@@ -1,12 +1,11 @@
 // The measurements, identical for every engine: all through the docker CLI,
 // one operation at a time, every container with --network none.
 import { describeFootprint, type Daemon } from './daemon.ts';
-import { emptyResult, type EngineResult, type MetricKey, type Plan } from './metrics.ts';
+import type { CoreKey, EngineResult, Plan } from './metrics.ts';
 import { repeat, median } from './stats.ts';
 import { sleep } from './proc.ts';
+import { IMAGE, importBusybox, NONE, recorder, type Log } from './record.ts';
 
-const IMAGE = 'busybox:latest';
-const NONE = ['--network', 'none'];
 // Every engine must keep the whole log, and each bounds one by default. The
 // bound applies to the file on disk, and the formats add a timestamp and
 // stream to each line (json-file about 70 bytes, k8s-file about 40), so 200 MB
@@ -17,27 +16,16 @@ const LOG_LINE = '0123456789abcdef'.repeat(7).slice(0, 99);
 // Lets the engine finish what a start set in motion (events, state writes) before memory is read.
 const SETTLE_MS = 3000;
 
-export type Log = (line: string) => void;
-
 export async function measure(d: Daemon, plan: Plan, rootfsTar: Buffer, log: Log): Promise<EngineResult> {
-  const r = emptyResult();
+  const { r, attempt } = recorder<CoreKey>(log);
   const cli = d.cli;
-  const attempt = async (key: MetricKey, fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      r.errors[key] = (err as Error).message.split('\n').slice(0, 4).join(' | ');
-      log(`  ${key}: FAILED ${r.errors[key]}`);
-    }
-  };
-  const medianOf = (key: MetricKey, xs: number[]): void => {
+  const medianOf = (key: CoreKey, xs: number[]): void => {
     r.samples[key] = xs.map(Math.round);
     r.metrics[key] = median(xs);
     log(`  ${key}: median ${median(xs).toFixed(0)} ms of ${xs.length}`);
   };
 
-  r.version = await cli.out(['version', '--format', '{{.Server.Version}}']);
-  r.notes.importMs = Math.round((await cli.run(['import', '-c', 'CMD ["sh"]', '-', IMAGE], { input: rootfsTar })).ms);
+  await importBusybox(cli, r, rootfsTar);
 
   await attempt('run', async () => {
     const once = async (): Promise<number> => (await cli.run(['run', '--rm', ...NONE, IMAGE, 'true'])).ms;

@@ -6,10 +6,12 @@
 export type Peer = 'berth' | 'moby' | 'podman';
 export type CoreKey = 'run' | 'start' | 'pss' | 'exec' | 'ps' | 'rm' | 'logs';
 export type NetKey = 'netRun' | 'netStart' | 'published' | 'c2c';
-export type MetricKey = CoreKey | NetKey;
+export type FsKey = 'copyUp' | 'cpIn' | 'cpOut' | 'commit';
+export type MetricKey = CoreKey | NetKey | FsKey;
 
-/** The two halves of a run: the engines as they are, and the same engines with bridge networking. */
-export type Part = 'core' | 'net';
+/** The parts of a run: the engines as they are, the same engines with bridge networking, and filesystem work. */
+export type Part = 'core' | 'net' | 'fs';
+const PARTS: Part[] = ['core', 'net', 'fs'];
 
 export interface Plan {
   quick: boolean;
@@ -27,15 +29,25 @@ export interface Plan {
   netBytes: number;
   /** transfers of each kind; the median is reported */
   netRuns: number;
+  /** small files in the image's /data, copied up into a new volume */
+  fsFiles: number;
+  /** bytes of the tree copied into a container and back with docker cp */
+  fsTreeBytes: number;
+  /** bytes a container writes before it is committed */
+  fsCommitBytes: number;
+  /** repetitions of each filesystem measurement; the median is reported */
+  fsRuns: number;
 }
 
 export function planFromEnv(env: NodeJS.ProcessEnv): Plan {
   const quick = env.BENCH_QUICK === '1';
-  const parts = (env.BENCH_PARTS ?? 'core,net').split(',').map((s) => s.trim()).filter((s): s is Part => s === 'core' || s === 'net');
-  if (parts.length === 0) throw new Error(`BENCH_PARTS=${env.BENCH_PARTS}: expected core, net or both`);
+  const parts = (env.BENCH_PARTS ?? PARTS.join(',')).split(',').map((s) => s.trim()).filter((s): s is Part => (PARTS as string[]).includes(s));
+  if (parts.length === 0) throw new Error(`BENCH_PARTS=${env.BENCH_PARTS}: expected some of ${PARTS.join(', ')}`);
   return quick
-    ? { quick, parts, runs: 3, fleet: 10, logBytes: 20_000_000, logRuns: 1, netFleet: 10, netBytes: 100_000_000, netRuns: 1 }
-    : { quick, parts, runs: 21, fleet: 100, logBytes: 200_000_000, logRuns: 3, netFleet: 50, netBytes: 1_000_000_000, netRuns: 3 };
+    ? { quick, parts, runs: 3, fleet: 10, logBytes: 20_000_000, logRuns: 1, netFleet: 10, netBytes: 100_000_000, netRuns: 1,
+      fsFiles: 5_000, fsTreeBytes: 50_000_000, fsCommitBytes: 20_000_000, fsRuns: 2 }
+    : { quick, parts, runs: 21, fleet: 100, logBytes: 200_000_000, logRuns: 3, netFleet: 50, netBytes: 1_000_000_000, netRuns: 3,
+      fsFiles: 50_000, fsTreeBytes: 500_000_000, fsCommitBytes: 200_000_000, fsRuns: 3 };
 }
 
 export interface MetricDef {
@@ -68,6 +80,14 @@ export const NET_METRICS: MetricDef[] = [
   { key: 'netStart', label: (p) => `start ${p.netFleet} on a user network (total)`, unit: 's' },
   { key: 'published', label: (p) => `${size(p.netBytes)} host→container, 127.0.0.1 port (median)`, unit: 'MB/s', higherIsBetter: true, target: { peer: 'moby', ratio: 1 } },
   { key: 'c2c', label: (p) => `${size(p.netBytes)} container→container (median)`, unit: 'MB/s', higherIsBetter: true },
+];
+
+/** Volumes and container filesystems (issue 4): berth against moby. */
+export const FS_METRICS: MetricDef[] = [
+  { key: 'copyUp', label: (p) => `run -v <new volume> over ${p.fsFiles / 1000}k files (median)`, unit: 's', target: { peer: 'moby', ratio: 1 } },
+  { key: 'cpIn', label: (p) => `cp ${size(p.fsTreeBytes)} tree host→container (median)`, unit: 's', target: { peer: 'moby', ratio: 1 } },
+  { key: 'cpOut', label: (p) => `cp ${size(p.fsTreeBytes)} tree container→host (median)`, unit: 's', target: { peer: 'moby', ratio: 1 } },
+  { key: 'commit', label: (p) => `commit of ${size(p.fsCommitBytes)} written (median)`, unit: 's', target: { peer: 'moby', ratio: 0.5 } },
 ];
 
 export interface EngineResult {

@@ -5,12 +5,11 @@
 // container on the same user network, found by name.
 import { createServer, connect, type AddressInfo } from 'node:net';
 import type { Daemon } from './daemon.ts';
-import { emptyResult, type EngineResult, type NetKey, type Plan } from './metrics.ts';
+import type { EngineResult, NetKey, Plan } from './metrics.ts';
 import { median, repeat } from './stats.ts';
 import { sleep } from './proc.ts';
-import type { Log } from './measure.ts';
+import { IMAGE, importBusybox, recorder, type Log } from './record.ts';
 
-const IMAGE = 'busybox:latest';
 const NET = 'benchnet';
 const SERVER = 'benchsrv';
 const PORT = 5000;
@@ -30,16 +29,8 @@ const CHUNK = Buffer.alloc(1 << 20);
 const READY_TIMEOUT_MS = 20_000;
 
 export async function measureNet(d: Daemon, plan: Plan, rootfsTar: Buffer, log: Log): Promise<EngineResult> {
-  const r = emptyResult();
+  const { r, attempt } = recorder<NetKey>(log);
   const cli = d.cli;
-  const attempt = async (key: NetKey, fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (err) {
-      r.errors[key] = (err as Error).message.split('\n').slice(0, 4).join(' | ');
-      log(`  ${key}: FAILED ${r.errors[key]}`);
-    }
-  };
   const rates = (key: NetKey, bytes: number, ms: number[]): void => {
     const xs = ms.map((t) => bytes / (t / 1000));
     r.samples[key] = xs.map(Math.round);
@@ -47,8 +38,7 @@ export async function measureNet(d: Daemon, plan: Plan, rootfsTar: Buffer, log: 
     log(`  ${key}: median ${(median(xs) / 1e6).toFixed(0)} MB/s of ${xs.length} (${ms.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')})`);
   };
 
-  r.version = await cli.out(['version', '--format', '{{.Server.Version}}']);
-  r.notes.importMs = Math.round((await cli.run(['import', '-c', 'CMD ["sh"]', '-', IMAGE], { input: rootfsTar })).ms);
+  await importBusybox(cli, r, rootfsTar);
 
   await attempt('netRun', async () => {
     const once = async (): Promise<number> => (await cli.run(['run', '--rm', IMAGE, 'true'])).ms;

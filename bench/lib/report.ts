@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { run } from './proc.ts';
-import { METRICS, NET_METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
+import { FS_METRICS, METRICS, NET_METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
 
 export interface BenchResults {
   date: string;
@@ -21,6 +21,8 @@ export interface BenchResults {
     hostRestored?: boolean;
     hostDiff?: string;
   };
+  /** the filesystem part: copy-up into a volume, docker cp both ways, commit */
+  fs: { engines: Partial<Record<Peer, EngineResult>> };
   runcFloor: { run?: number; samples?: number[]; version?: string; error?: string };
   durationS?: number;
 }
@@ -120,5 +122,6 @@ export function writeJson(path: string, res: BenchResults): void {
   mkdirSync(dirname(path), { recursive: true });
   const summary = summarize(METRICS, res.engines, res.plan, res.runcFloor.run);
   const networkSummary = summarize(NET_METRICS, res.network.engines, res.plan);
-  writeFileSync(path, JSON.stringify({ ...res, summary, networkSummary }, null, 2) + '\n');
+  const fsSummary = summarize(FS_METRICS, res.fs.engines, res.plan);
+  writeFileSync(path, JSON.stringify({ ...res, summary, networkSummary, fsSummary }, null, 2) + '\n');
 }
