@@ -340,11 +340,16 @@ export class Engine {
   }
 
   /** Fills new empty volumes from the image, with the container's root mounted for the while. */
-  async #copyUp(c: Container, points: MountPoint[]): Promise<void> {
+  #copyUp(c: Container, points: MountPoint[]): Promise<void> {
+    return this.#withRootMounted(c, () => this.mounts.copyUp(c.rootfs, points));
+  }
+
+  /** Mounts a stopped container's snapshot at its rootfs path for the duration of fn. */
+  async #withRootMounted<T>(c: Container, fn: () => Promise<T>): Promise<T> {
     await mkdir(c.rootfs, { recursive: true });
     await this.snapshots.mount(c.id, c.rootfs);
     try {
-      await this.mounts.copyUp(c.rootfs, points);
+      return await fn();
     } finally {
       await this.snapshots.unmount(c.rootfs);
     }
@@ -733,13 +738,7 @@ export class Engine {
       if (c.record.Removing) throw conflict(`container ${c.id} is marked for removal`);
       const view = { root: c.rootfs, mounts: fsMounts(c.record.MountPoints), running: c.running };
       if (c.running) return fn(view, c);
-      await mkdir(c.rootfs, { recursive: true });
-      await this.snapshots.mount(c.id, c.rootfs);
-      try {
-        return await fn(view, c);
-      } finally {
-        await this.snapshots.unmount(c.rootfs);
-      }
+      return this.#withRootMounted(c, () => fn(view, c));
     });
   }
 

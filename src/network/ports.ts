@@ -110,10 +110,6 @@ function hold(protocol: Protocol, hostIp: string, port: number): Promise<{ holde
   });
 }
 
-function closeHolder(h: Holder): void {
-  h.close();
-}
-
 /** Host ports held for containers, by owner (the container ID). */
 export class PortReservations {
   #held = new Map<string, Holder[]>();
@@ -133,7 +129,7 @@ export class PortReservations {
         out.push({ containerPort: m.containerPort, protocol: m.protocol, hostIp: m.hostIp, hostPort: port });
       }
     } catch (err) {
-      holders.forEach(closeHolder);
+      for (const h of holders) h.close();
       throw err;
     }
     this.release(owner);
@@ -158,7 +154,7 @@ export class PortReservations {
   }
 
   release(owner: string): void {
-    this.#held.get(owner)?.forEach(closeHolder);
+    for (const h of this.#held.get(owner) ?? []) h.close();
     this.#held.delete(owner);
   }
 

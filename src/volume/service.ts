@@ -3,9 +3,10 @@
 // or a bind of another path mounted there on first use and unmounted when
 // the volume is removed. Which containers use a volume is the engine's to
 // say (`users`); a volume in use is never removed.
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomId } from '../util/ids.ts';
+import { treeSize } from '../storage/tree.ts';
 import { ensureDir, readJson, sweepTemps, writeJsonAtomic } from '../util/fs-atomic.ts';
 import { ApiError, badRequest, conflict, notFound } from '../util/errors.ts';
 import { MNT_DETACH, MS_BIND, mount, umount2 } from '../storage/native.ts';
@@ -163,7 +164,7 @@ export class VolumeService {
   /** Bytes used under the volume's directory (docker's UsageData.Size). */
   async usage(name: string): Promise<number> {
     const v = this.#volumes.get(name);
-    return v ? du(v.Mountpoint) : 0;
+    return v ? treeSize(v.Mountpoint).catch(() => 0) : 0;
   }
 
   /** Whether the volume holds no files (docker copies image content only into empty volumes). */
@@ -181,17 +182,4 @@ export class VolumeService {
 async function isMountPoint(path: string): Promise<boolean> {
   const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
   return mounts.split('\n').some((l) => l.split(' ')[4] === path);
-}
-
-async function du(path: string): Promise<number> {
-  let total = 0;
-  const walk = async (p: string): Promise<void> => {
-    for (const e of await readdir(p, { withFileTypes: true }).catch(() => [])) {
-      const full = join(p, e.name);
-      if (e.isDirectory()) await walk(full);
-      else total += (await stat(full).catch(() => ({ size: 0 }))).size;
-    }
-  };
-  await walk(path);
-  return total;
 }
