@@ -2,12 +2,10 @@
 // create (volumes created, -v bind sources made, image content copied into
 // new empty volumes), turned into OCI mounts at each start, and their
 // anonymous volumes removed with the container when asked.
-import { lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir } from 'node:fs/promises';
 import type { VolumeService } from '../volume/service.ts';
 import { MountError, parseVolumesFrom, planMounts, type PlannedMount } from '../volume/mount-plan.ts';
-import { copyEntry, copyTree } from '../storage/copy.ts';
-import { applyMeta, readMeta } from '../storage/meta.ts';
+import { copyTree } from '../storage/copy.ts';
 import type { OciMount } from '../runtime/spec.ts';
 import type { Container } from './container.ts';
 import { resolveInRoot } from './rootfs-setup.ts';
@@ -85,15 +83,7 @@ export class ContainerMounts {
     for (const p of points) {
       const from = await resolveInRoot(rootfs, p.Destination);
       const st = await lstat(from).catch(() => undefined);
-      if (!st?.isDirectory()) continue;
-      for (const name of await readdir(from)) {
-        const src = join(from, name);
-        const child = await lstat(src);
-        if (child.isDirectory()) await copyTree(src, join(p.Source, name));
-        else await copyEntry(src, join(p.Source, name), child);
-      }
-      // After the children: creating them moved the directory's times.
-      applyMeta({ path: p.Source }, readMeta(from, st));
+      if (st?.isDirectory()) await copyTree(from, p.Source);
     }
   }
 

@@ -1,11 +1,11 @@
 // Blobs by sha256 digest. Every write is hashed as it streams in and only
 // becomes visible (by rename) once the digest is known to match, so readers
 // never see partial or corrupt content.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat, rename, rm, readdir, readFile, open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat, rename, rm, readdir, readFile, open, type FileHandle } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ensureDir, fsyncDir } from '../util/fs-atomic.ts';
 
@@ -40,6 +40,46 @@ export function hashing(source: Readable): Hasher {
   const hasher = new Hasher();
   source.on('error', (err) => hasher.destroy(err));
   return source.pipe(hasher);
+}
+
+// How much is written between flushes to disk while a blob streams in.
+const FLUSH_EVERY = 32 << 20;
+
+/**
+ * A file that is on disk when the stream finishes: flushed as it grows, so
+ * the disk writes overlap the producer, then fsynced and closed.
+ */
+class DurableFile extends Writable {
+  #fh: FileHandle;
+  #unflushed = 0;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(fh: FileHandle) {
+    super();
+    this.#fh = fh;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#writeAll(chunk).then(() => cb(), cb);
+  }
+
+  async #writeAll(chunk: Buffer): Promise<void> {
+    for (let off = 0; off < chunk.length; ) off += (await this.#fh.write(chunk, off)).bytesWritten;
+    this.#unflushed += chunk.length;
+    if (this.#unflushed >= FLUSH_EVERY) {
+      this.#unflushed = 0;
+      // One flush at a time; its failure surfaces at the end.
+      this.#flushing = this.#flushing.then(() => this.#fh.datasync());
+    }
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.#flushing.then(() => this.#fh.sync()).then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#flushing.catch(() => {}).then(() => this.#fh.close()).then(() => cb(err), () => cb(err));
+  }
 }
 
 export class ContentStore {
@@ -88,14 +128,11 @@ export class ContentStore {
     const tmp = join(this.root, 'ingest', randomBytes(8).toString('hex'));
     const hasher = new Hasher();
     try {
-      await pipeline(source, hasher, createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(source, hasher, new DurableFile(await open(tmp, 'wx', 0o644)));
       const digest = hasher.digest();
       if (expected !== undefined && digest !== expected) {
         throw new Error(`digest mismatch: expected ${expected}, got ${digest}`);
       }
-      const fh = await open(tmp, 'r');
-      await fh.sync();
-      await fh.close();
       await rename(tmp, this.path(digest));
       await fsyncDir(join(this.root, 'blobs', 'sha256'));
       return { digest, size: hasher.size };

@@ -4,7 +4,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { ContentStore } from './content-store.ts';
 import { ImageStore } from './image-store.ts';
-import { Unpacker, layerChain } from './unpack.ts';
+import { LayerNotUnpacked, Unpacker, layerChain } from './unpack.ts';
 import { readImageArchive } from './archive-load.ts';
 import { saveImages, type SaveItem } from './archive-save.ts';
 import { decompressStream } from '../storage/decompress.ts';
@@ -142,8 +142,9 @@ export class ImageService {
     const defaults = applyChanges({}, opts.changes);
     let blob;
     try {
-      blob = await this.content.put(decompressStream(input));
+      blob = await this.unpacker.storeAndUnpack(decompressStream(input), null);
     } catch (err) {
+      if (err instanceof LayerNotUnpacked) await this.#deleteIfUnused(err.blob);
       throw badRequest(`import: ${(err as Error).message}`);
     }
     const now = new Date().toISOString();
@@ -160,11 +161,15 @@ export class ImageService {
     try {
       id = await this.register(Buffer.from(JSON.stringify(cfg)), [{ blob: blob.digest, mediaType: MEDIA.dockerLayer }], opts.tag ? [opts.tag] : []);
     } catch (err) {
-      if (!this.store.list().some((r) => r.layers.some((l) => l.blob === blob.digest))) await this.content.delete(blob.digest);
+      await this.#deleteIfUnused(blob.digest);
       throw badRequest(`import: ${(err as Error).message}`);
     }
     this.onEvent({ action: 'import', id });
     return id;
+  }
+
+  async #deleteIfUnused(blob: string): Promise<void> {
+    if (!this.store.list().some((r) => r.layers.some((l) => l.blob === blob))) await this.content.delete(blob);
   }
 
   /** Builds an image from a parent image plus one new layer (commit, build). */
@@ -179,7 +184,7 @@ export class ImageService {
     const diffIds = parent ? [...parent.rootfs.diff_ids] : [];
     let emptyLayer = true;
     if (layer) {
-      const blob = await this.content.put(layer);
+      const blob = await this.unpacker.storeAndUnpack(layer, parentRec ? layerChain(parentRec.layers).at(-1)! : null);
       layers.push({ blob: blob.digest, mediaType: MEDIA.dockerLayer });
       diffIds.push(blob.digest);
       emptyLayer = false;

@@ -1,11 +1,13 @@
-// Faithful copies of filesystem trees: what `cp -a` keeps (ownership, modes
-// with setuid bits, xattrs, hardlinks, devices, times), done in-process so
-// overlay copy-up and vfs snapshots share one implementation.
-import { copyFile, lstat, mkdir, readdir, readlink, symlink, link, constants } from 'node:fs/promises';
+// Faithful copies of filesystem entries and trees: what `cp -a` keeps
+// (ownership, modes with setuid bits, xattrs, hardlinks, devices, times).
+import { execFile } from 'node:child_process';
+import { copyFile, readlink, symlink, link, constants } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { applyMeta, readMeta } from './meta.ts';
 import { mknod } from './native.ts';
+
+const run = promisify(execFile);
 
 /** Hardlinked inodes already copied: "dev:ino" → the copy's path. */
 export type InodeMap = Map<string, string>;
@@ -30,20 +32,18 @@ export async function copyEntry(src: string, dst: string, st: Stats, inodes?: In
   if (st.nlink > 1) inodes?.set(inode, dst);
 }
 
-/** Copies the directory `src` to `dst` (which must not exist) with everything below it. */
+/**
+ * Copies directory `src` onto `dst`: a new directory, or an existing one that
+ * takes `src`'s content and attributes. GNU cp does whole trees: it keeps
+ * everything `cp -a` means (hardlinks within the tree included) at several
+ * times the speed of a syscall-per-call copy from here, and a tree can hold
+ * tens of thousands of files (a volume's copy-up, a vfs snapshot).
+ */
 export async function copyTree(src: string, dst: string): Promise<void> {
-  await copyDir(src, dst, await lstat(src), new Map());
-}
-
-async function copyDir(src: string, dst: string, st: Stats, inodes: InodeMap): Promise<void> {
-  await mkdir(dst, { mode: 0o700 });
-  for (const name of await readdir(src)) {
-    const from = join(src, name);
-    const to = join(dst, name);
-    const child = await lstat(from);
-    if (child.isDirectory()) await copyDir(from, to, child, inodes);
-    else await copyEntry(from, to, child, inodes);
+  try {
+    await run('cp', ['-a', '--no-target-directory', '--', src, dst]);
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
+    throw new Error(`copying ${src} to ${dst}: ${stderr || (err as Error).message}`);
   }
-  // After the children: creating them moved the directory's mtime.
-  applyMeta({ path: dst }, readMeta(src, st));
 }

@@ -14,7 +14,9 @@ import {
   chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync,
   symlinkSync, unlinkSync, writeSync, constants, type Stats,
 } from 'node:fs';
+import { write } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { messageOf } from '../util/errors.ts';
@@ -58,6 +60,8 @@ export interface Location {
 
 type Header = Omit<tar.Header, 'pax'> & { pax?: Record<string, string> | null };
 
+const ASYNC_WRITE_MIN = 64 * 1024;
+const writeAsync = promisify(write);
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const DEVICE_TYPES: Record<string, number> = {
   'character-device': S_IFCHR,
@@ -279,7 +283,10 @@ class LayerWriter {
     const fd = this.create(path, () => openSync(path, FILE_FLAGS, 0o600));
     try {
       for await (const chunk of content) {
-        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+        // Big chunks go to the thread pool, where their copy into the page
+        // cache overlaps the hashing and parsing left on this thread.
+        if (chunk.length >= ASYNC_WRITE_MIN) await writeAll(fd, chunk);
+        else for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
       }
       applyMeta({ path, fd }, meta);
     } finally {
@@ -382,4 +389,8 @@ function paxNumber(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
+}
+
+async function writeAll(fd: number, chunk: Buffer): Promise<void> {
+  for (let off = 0; off < chunk.length; ) off += (await writeAsync(fd, chunk, off, chunk.length - off, null)).bytesWritten;
 }

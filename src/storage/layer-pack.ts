@@ -98,14 +98,15 @@ async function addFile(pack: tar.Pack, header: EntryHeader, path: string): Promi
     const done = new Promise<void>((resolve, reject) => {
       entry = quiet(pack.entry(header, (err) => (err ? reject(err) : resolve()))) as unknown as Writable;
     });
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, Math.max(header.size ?? 0, 1)));
     for (let left = header.size ?? 0; left > 0; ) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, left), null);
+      // A buffer per chunk, since tar-stream keeps what it is given: reading
+      // into a fresh one costs less than copying out of a reused one.
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, left));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) throw new Error(`${path} shrank while being archived`);
       left -= bytesRead;
-      // tar-stream keeps the chunk, so hand it a copy of the reused buffer.
       // `done` rejects if the pack is torn down meanwhile, so this never waits forever.
-      if (!entry.write(Buffer.from(buf.subarray(0, bytesRead)))) await Promise.race([once(entry, 'drain'), done]);
+      if (!entry.write(buf.subarray(0, bytesRead))) await Promise.race([once(entry, 'drain'), done]);
     }
     entry.end();
     await done;
