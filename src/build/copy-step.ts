@@ -5,11 +5,12 @@
 // be read; symlinks below a copied directory are copied as symlinks. The
 // writing goes through the layer writer in plain-archive mode, which
 // resolves every destination inside the step's root the same way.
-// ADD unpacks local tar archives (add-archive.ts); heredoc sources
+// ADD unpacks local tar archives (add-archive.ts) and copies downloads
+// (remote-source.ts); heredoc sources
 // (`COPY <<EOF /file`) are files written for the step, then copied as any.
-import { chmod, lstat, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, matchesGlob } from 'node:path';
+import { join, matchesGlob, posix } from 'node:path';
 import type { Stats } from 'node:fs';
 import { applyLayer } from '../storage/layer-apply.ts';
 import { messageOf } from '../util/errors.ts';
@@ -27,6 +28,8 @@ export interface CopyRequest {
   owner: { uid: number; gid: number };
   /** --chmod: the mode of everything copied. */
   mode?: number;
+  /** Files already on the host (ADD's downloads), after the sources: `host` copied as `name`. */
+  fetched?: { name: string; host: string }[];
   /** Heredoc sources, after the others (as BuildKit orders them): a file `name` with `data`. */
   inline?: { name: string; data: string }[];
   /** Unpack local tar archives; by default for ADD (whose sources are always the context's). */
@@ -42,10 +45,13 @@ export async function copyFiles(sourceRoot: string, targetRoot: string, req: Cop
   try {
     const sources: SourceOnDisk[] = [];
     for (const src of req.sources) sources.push(...(await findSources(sourceRoot, src, req.command, req.extract ?? req.command === 'ADD')));
+    for (const f of req.fetched ?? []) sources.push({ rel: f.name, isDir: false, host: f.host });
     for (const [i, doc] of inline.entries()) sources.push(await inlineSource(scratch!, i, doc));
     if (sources.length === 0) throw new Error(`${req.command} failed: no source files were specified`);
     const destPath = destinationOf(req.dest, req.workdir).path;
     const targets = copyTargets(req.command, sources, req.dest, req.workdir, await isDirIn(targetRoot, destPath));
+    // Directories the copy has to create belong to --chown's owner, as moby's MkdirAllAndChownNew makes them.
+    for (const { source, target } of targets) await makeParents(targetRoot, source.isDir ? target : posix.dirname(target), req.owner);
     // In source order: runs of plain sources go through one archive, each tar archive is unpacked on its own.
     for (let i = 0; i < targets.length; ) {
       const { source, target } = targets[i]!;
@@ -136,6 +142,20 @@ async function* walk(dir: string, name: string, mode: number | undefined): Async
 function withMode(st: Stats, mode: number | undefined): Stats {
   if (mode === undefined || st.isSymbolicLink()) return st;
   return Object.assign(Object.create(Object.getPrototypeOf(st) as object) as Stats, st, { mode: (st.mode & ~0o7777) | mode });
+}
+
+/** Creates what is missing of absolute image path `dir`, each new directory 0755 and owned by `owner`. */
+async function makeParents(root: string, dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  const parts = dir.split('/').filter((p) => p !== '');
+  for (let i = 1; i <= parts.length; i++) {
+    const place = await resolveInContainer(await viewOf({ root, mounts: [] }), `/${parts.slice(0, i).join('/')}`, { followFinal: true, lexicalMissing: true });
+    try {
+      await lstat(place.host);
+    } catch {
+      await mkdir(place.host, { mode: 0o755 });
+      await chown(place.host, owner.uid, owner.gid);
+    }
+  }
 }
 
 async function isDirIn(root: string, path: string): Promise<boolean> {

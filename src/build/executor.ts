@@ -1,5 +1,6 @@
 // Runs a Dockerfile the way moby's classic builder does: each stage the
-// target needs, in dependency order, one step per instruction, each step
+// target needs, once the stages it needs are built (independent stages
+// build at once, their output kept in file order), one step per instruction, each step
 // an image (config-only steps have an empty layer), with moby's progress
 // lines. Steps that write files do so in a build filesystem (COPY, ADD,
 // WORKDIR) or a container (RUN) and commit its upper layer.
@@ -11,6 +12,9 @@
 // untagged, as moby's intermediate images do; the final image keeps their
 // layers and history, and nothing from a stage reaches it except what COPY
 // --from copied.
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/engine.ts';
 import type { ContainerDefaults } from '../image/types.ts';
@@ -24,8 +28,11 @@ import { heredocRun, inlineFiles, type InlineFile } from './heredoc.ts';
 import { parseDockerfile } from './dockerfile-parser.ts';
 import { applyConfigStep, commandOf, nopCreatedBy, runCreatedBy, type ConfigStep, type StageConfig } from './image-config.ts';
 import { parseInstructions, type CopyInstruction, type Instruction } from './instructions.ts';
+import { fetchRemote, isRemoteSource, type RemoteFile } from './remote-source.ts';
 import { runStep } from './run-step.ts';
+import { randomId } from '../util/ids.ts';
 import { ShellLex } from './shell-words.ts';
+import { StageOutput } from './stage-output.ts';
 import { buildStageGraph, type Stage, type StageGraph } from './stages.ts';
 
 export interface BuildOptions {
@@ -38,9 +45,13 @@ export interface BuildOptions {
   networkMode: string;
   /** Where build filesystems are mounted while a step writes them. */
   mountDir: string;
+  /** Where a step keeps files of its own for a while (ADD's downloads). */
+  tmpDir: string;
   cache: BuildCache;
   /** --no-cache: every step runs (and its result replaces the cached one). */
   noCache: boolean;
+  /** --no-cache-filter: the stages (by name, lower-cased) whose steps all run. */
+  noCacheStages?: ReadonlySet<string>;
 }
 
 /** One stage's state between steps. */
@@ -48,6 +59,12 @@ interface StageState extends StageConfig {
   imageId: string | null;
   /** The stage's ARGs that have a value. */
   args: Map<string, string>;
+  /** Where the stage's progress goes. */
+  out: (text: string) => void;
+  /** The stage's steps run whatever the cache holds. */
+  noCache: boolean;
+  /** MAINTAINER's value: the author of the images committed after it. */
+  author?: string;
 }
 
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
@@ -61,7 +78,6 @@ export class Build {
   /** Every image the build made, removed at the end unless it is the result or cached. */
   readonly #made: string[] = [];
   readonly #results = new Map<number, string | null>();
-  #step = 0;
   #steps = 0;
   /** The ARGs declared so far (globally or in a built stage): --build-args for others are unused. */
   readonly #declared = new Set<string>();
@@ -84,7 +100,7 @@ export class Build {
     let result: string | undefined;
     try {
       for (const ins of this.#graph.metaArgs) for (const { key } of ins.args) this.#declared.add(key);
-      for (const stage of stages) this.#results.set(stage.index, await this.#buildStage(stage));
+      await this.#buildStages(stages);
       const unused = [...this.#opts.buildArgs.keys()].filter((k) => !this.#declared.has(k) && !PROXY_ARGS.includes(k)).sort(byteOrder);
       if (unused.length > 0) this.#out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
       const last = stages[stages.length - 1]!;
@@ -98,33 +114,66 @@ export class Build {
     }
   }
 
-  async #buildStage(stage: Stage): Promise<string | null> {
-    this.#announce(stage.from.original);
-    const state = await this.#base(stage);
-    this.#out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
+  /**
+   * Builds each stage as soon as the stages it needs are built, so
+   * independent stages build at once. The first failure stops the others
+   * at their next step; it is what the build fails with.
+   */
+  async #buildStages(stages: Stage[]): Promise<void> {
+    const output = new StageOutput(stages.length, this.#out);
+    const built = new Map<number, Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    let step = 1;
+    for (const [i, stage] of stages.entries()) {
+      const first = step;
+      step += 1 + stage.instructions.length;
+      const job = (async () => {
+        try {
+          for (const dep of stage.dependsOn) await built.get(dep);
+          const result = await this.#buildStage(stage, first, output.writer(i), () => failure !== undefined);
+          this.#results.set(stage.index, result);
+        } catch (err) {
+          failure ??= { err };
+          throw err;
+        } finally {
+          output.finish(i);
+        }
+      })();
+      built.set(stage.index, job);
+    }
+    await Promise.allSettled(built.values());
+    if (failure) throw failure.err;
+  }
+
+  async #buildStage(stage: Stage, firstStep: number, out: (text: string) => void, stopped: () => boolean): Promise<string | null> {
+    let step = firstStep;
+    const announce = (original: string): void => {
+      if (stopped()) throw new Error('build stopped: another stage failed');
+      out(`Step ${step++}/${this.#steps} : ${original}\n`);
+    };
+    announce(stage.from.original);
+    const state = await this.#base(stage, out);
+    out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
     const triggers = state.config.OnBuild ?? [];
     if (triggers.length > 0) {
       // The triggers are the base image's; the child does not inherit them.
       state.config = { ...state.config, OnBuild: null };
-      this.#out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+      out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
       for (const trigger of triggers) {
         for (const ins of parseInstructions(parseDockerfile(trigger), 'ONBUILD')) await this.#execute(stage, state, ins);
       }
     }
     for (const ins of stage.instructions) {
-      this.#announce(ins.original);
+      announce(ins.original);
       await this.#execute(stage, state, ins);
-      this.#out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
+      out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
     }
     return state.imageId;
   }
 
-  #announce(original: string): void {
-    this.#out(`Step ${++this.#step}/${this.#steps} : ${original}\n`);
-  }
-
-  async #base(stage: Stage): Promise<StageState> {
-    const fresh = (imageId: string | null, config: ContainerDefaults): StageState => ({ imageId, config, cmdSet: false, args: new Map() });
+  async #base(stage: Stage, out: (text: string) => void): Promise<StageState> {
+    const noCache = this.#opts.noCache || (stage.name !== undefined && !!this.#opts.noCacheStages?.has(stage.name));
+    const fresh = (imageId: string | null, config: ContainerDefaults): StageState => ({ imageId, config, cmdSet: false, args: new Map(), out, noCache });
     if (stage.base.kind === 'scratch') return fresh(null, {});
     const imageId = stage.base.kind === 'stage' ? this.#results.get(stage.base.index) ?? null : this.#image(stage.base.ref);
     return fresh(imageId, imageId ? (await this.#engine.images.config(imageId)).config ?? {} : {});
@@ -169,10 +218,12 @@ export class Build {
         return this.#config(state, { kind: ins.keyword, command: ins.command, shell: ins.shell });
       case 'workdir':
         return this.#workdir(state, word(ins.value));
+      case 'maintainer':
+        state.author = ins.value;
+        return this.#config(state, { kind: ins.keyword, value: ins.value });
       case 'user':
       case 'stopsignal':
-      case 'maintainer':
-        return this.#config(state, { kind: ins.keyword, value: ins.keyword === 'maintainer' ? ins.value : word(ins.value) });
+        return this.#config(state, { kind: ins.keyword, value: word(ins.value) });
       case 'expose':
         return this.#config(state, { kind: 'expose', ports: ins.values.flatMap((v) => this.#lex.processWords(v, env)) });
       case 'volume':
@@ -209,22 +260,22 @@ export class Build {
   async #cached(state: StageState, inputs: StepInputs, make: () => Promise<void>): Promise<void> {
     const cache = this.#opts.cache;
     const key = stepKey(inputs);
-    if (!this.#opts.noCache) {
+    if (!state.noCache) {
       const hit = cache.lookup(key);
       if (hit) {
-        this.#out(' ---> Using cache\n');
+        state.out(' ---> Using cache\n');
         state.imageId = hit;
         return;
       }
       const why = cache.explain(inputs);
-      if (why) this.#out(` ---> Cache miss: ${why}\n`);
+      if (why) state.out(` ---> Cache miss: ${why}\n`);
     }
     await make();
     await cache.record(key, inputs, state.imageId!);
   }
 
   async #commit(state: StageState, layer: Readable | null, createdBy: string): Promise<void> {
-    const id = await this.#engine.images.commitLayer(state.imageId, layer, state.config, { created_by: createdBy }, []);
+    const id = await this.#engine.images.commitLayer(state.imageId, layer, state.config, { created_by: createdBy, author: state.author }, []);
     this.#made.push(id);
     state.imageId = id;
   }
@@ -242,7 +293,7 @@ export class Build {
     const shown = declared.map(([k, v]) => `${k}=${v}`).sort(byteOrder);
     // The key holds the config RUN starts from (Env, User, WorkingDir, Shell…), the argv and the build args it sees.
     const inputs = { parent: imageId, instruction: `RUN ${cmd.join(' ')}`, context: { config: state.config, cmd, ...(files.length > 0 ? { files } : {}) }, args: Object.fromEntries(args) };
-    await this.#cached(state, inputs, () => runStep(this.#engine, { imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode, files }, this.#out,
+    await this.#cached(state, inputs, () => runStep(this.#engine, { imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode, files }, state.out,
       (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null))));
   }
 
@@ -271,33 +322,46 @@ export class Build {
   async #copy(stage: Stage, state: StageState, ins: CopyInstruction, word: (w: string) => string): Promise<void> {
     const inline = inlineFiles(ins.inline, this.#env(state));
     const command = ins.keyword === 'add' ? 'ADD' : 'COPY';
-    const sources = ins.sources.map(word);
-    if (command === 'ADD' && sources.some((s) => /^https?:\/\//.test(s))) throw new Error('ADD from a URL is not supported yet');
+    const written = ins.sources.map(word);
+    if (command === 'COPY' && written.some(isRemoteSource)) throw new Error('source can\'t be a URL for COPY');
+    const sources = written.filter((s) => !isRemoteSource(s));
     const dest = word(ins.dest);
     const mode = ins.chmod !== undefined ? parseMode(word(ins.chmod)) : undefined;
     const from = this.#sourceOf(stage, ins);
     const chown = ins.chown !== undefined ? word(ins.chown) : undefined;
-    // Keyed by the files selected in the context, or by the --from image's ID (which names its content).
-    const flags = [from !== undefined ? `--from=${ins.from}` : '', chown !== undefined ? `--chown=${chown}` : '', mode !== undefined ? `--chmod=${mode.toString(8)}` : ''];
-    const inputs: StepInputs = {
-      parent: state.imageId,
-      instruction: [command, ...flags.filter(Boolean), ...sources, dest].join(' '),
-      context: { config: state.config, sources, dest, chown: chown ?? null, mode: mode ?? null, ...(inline.length > 0 ? { inline } : {}) },
-      ...(from !== undefined ? { source: from ?? 'scratch' } : {}),
-      ...(from === undefined ? { files: await contextDigests(this.#opts.contextDir, sources, command) } : {}),
-    };
-    return this.#cached(state, inputs, () => this.#copyFiles(state, ins, { command, sources, dest, mode, from, inline }, word));
+    const downloads = join(this.#opts.tmpDir, `add-${randomId()}`);
+    try {
+      // Downloaded on every build: what the server sends now decides the cache.
+      const fetched: RemoteFile[] = [];
+      for (const [i, url] of written.filter(isRemoteSource).entries()) fetched.push(await fetchRemote(url, join(downloads, String(i))));
+      // Keyed by the files selected in the context, or by the --from image's ID (which names its content).
+      const flags = [from !== undefined ? `--from=${ins.from}` : '', chown !== undefined ? `--chown=${chown}` : '', mode !== undefined ? `--chmod=${mode.toString(8)}` : ''];
+      const inputs: StepInputs = {
+        parent: state.imageId,
+        instruction: [command, ...flags.filter(Boolean), ...written, dest].join(' '),
+        context: {
+          config: state.config, sources, dest, chown: chown ?? null, mode: mode ?? null,
+          ...(inline.length > 0 ? { inline } : {}),
+          ...(fetched.length > 0 ? { fetched: fetched.map((f) => ({ url: f.url, digest: f.digest })) } : {}),
+        },
+        ...(from !== undefined ? { source: from ?? 'scratch' } : {}),
+        ...(from === undefined ? { files: await contextDigests(this.#opts.contextDir, sources, command) } : {}),
+      };
+      await this.#cached(state, inputs, () => this.#copyFiles(state, ins, { command, sources, dest, mode, from, inline, fetched, content: contentHash(inputs, inline, fetched) }, word));
+    } finally {
+      await rm(downloads, { recursive: true, force: true });
+    }
   }
 
-  async #copyFiles(state: StageState, ins: CopyInstruction, req: { command: 'COPY' | 'ADD'; sources: string[]; dest: string; mode: number | undefined; from: string | null | undefined; inline: InlineFile[] }, word: (w: string) => string): Promise<void> {
-    const { command, sources, dest, mode, from, inline } = req;
+  async #copyFiles(state: StageState, ins: CopyInstruction, req: { command: 'COPY' | 'ADD'; sources: string[]; dest: string; mode: number | undefined; from: string | null | undefined; inline: InlineFile[]; fetched: RemoteFile[]; content: string }, word: (w: string) => string): Promise<void> {
+    const { command, sources, dest, mode, from, inline, fetched } = req;
     let kind = '';
     const write = async (sourceRoot: string, root: string): Promise<void> => {
       const owner = ins.chown ? await chownOf(root, word(ins.chown)) : { uid: 0, gid: 0 };
-      kind = await copyFiles(sourceRoot, root, { command, sources, dest, workdir: state.config.WorkingDir, owner, mode, inline });
+      kind = await copyFiles(sourceRoot, root, { command, sources, dest, workdir: state.config.WorkingDir, owner, mode, inline, fetched });
     };
-    // moby names the content by a hash of it; berth names only its kind until the cache needs the hash.
-    const createdBy = (): string => nopCreatedBy(state.config, `${command} ${kind} in ${dest} `);
+    // As moby's history: the kind of source and a hash naming its content.
+    const createdBy = (): string => nopCreatedBy(state.config, `${command} ${kind}:${req.content} in ${dest} `);
     if (from === undefined) return this.#writeLayer(state, (root) => write(this.#opts.contextDir, root), createdBy);
     const chain = from ? this.#engine.images.chainOf(from).at(-1) ?? null : null;
     const source = await BuildFs.open(this.#engine.snapshots, chain, this.#opts.mountDir);
@@ -319,10 +383,10 @@ export class Build {
   async #finish(id: string | null): Promise<string> {
     const labels = Object.entries(this.#opts.labels);
     if (!id && labels.length === 0) throw new Error('No image was generated. Is your Dockerfile empty?');
-    const state: StageState = { imageId: id, config: id ? (await this.#engine.images.config(id)).config ?? {} : {}, cmdSet: true, args: new Map() };
+    const state: StageState = { imageId: id, config: id ? (await this.#engine.images.config(id)).config ?? {} : {}, cmdSet: true, args: new Map(), out: this.#out, noCache: this.#opts.noCache };
     if (labels.length > 0) {
       await this.#config(state, { kind: 'label', pairs: labels.map(([key, value]) => ({ key, value })) });
-      this.#out(` ---> ${shortId(state.imageId!)}\n`);
+      state.out(` ---> ${shortId(state.imageId!)}\n`);
     }
     return state.imageId!;
   }
@@ -349,6 +413,12 @@ export async function chownOf(root: string, spec: string): Promise<{ uid: number
   const gid = numeric(group) ?? (await lookup('/etc/group', group, 2));
   if (gid === undefined) throw new Error(`can't find gid for group ${group}: no such group: ${group}`);
   return { uid, gid };
+}
+
+/** What a COPY or ADD's history names its content by: a digest of what its key has of the sources. */
+function contentHash(inputs: StepInputs, inline: InlineFile[], fetched: RemoteFile[]): string {
+  const sources = { files: inputs.files, source: inputs.source, inline, fetched: fetched.map((f) => f.digest) };
+  return createHash('sha256').update(JSON.stringify(sources)).digest('hex');
 }
 
 /** Go's sort.Strings: by UTF-16 code unit, which for these names is byte order. */

@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { TestDaemon } from '../helpers/daemon.ts';
 import { buildHelpers } from '../helpers/build.ts';
 import { tarOf, type TarEntry } from '../unit/storage-helpers.ts';
@@ -156,4 +158,44 @@ test('COPY heredocs: files with expansion, quoted terminators literal, <<- strip
   assert.equal(await docker(['run', '--rm', 'copyheredoc:1', 'stat', '-c', '%n %a', '/etc/app.conf', '/many/one']),
     '/etc/app.conf 644\n/many/one 600\n');
   await docker(['rmi', 'copyheredoc:1']);
+});
+
+test('ADD from a URL: named by the path, mode 600, the server\'s time; the content decides the cache; COPY refuses URLs', async () => {
+  let body = 'first version\n';
+  const server = createServer((req, res) => {
+    if (req.url === '/files/data.txt') {
+      res.writeHead(200, { 'Last-Modified': 'Tue, 02 Jan 2018 03:04:05 GMT' });
+      res.end(body);
+    } else {
+      res.writeHead(404);
+      res.end('missing');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const dir = context('add-url', { Dockerfile: `FROM busybox\nADD ${base}/files/data.txt /dl/\nADD ${base}/files/data.txt /renamed.txt\n` });
+    await built(dir, ['-t', 'addurl:1']);
+    assert.equal(await docker(['run', '--rm', 'addurl:1', 'stat', '-c', '%n %a %u:%g %Y', '/dl/data.txt', '/renamed.txt']),
+      `/dl/data.txt 600 0:0 1514862245\n/renamed.txt 600 0:0 1514862245\n`);
+    assert.equal(await docker(['run', '--rm', 'addurl:1', 'cat', '/dl/data.txt']), 'first version\n');
+    // Same content: cached. New content: the step runs again.
+    assert.match(await built(dir, ['-t', 'addurl:2']), /Step 2\/3 : ADD .*\n ---> Using cache/);
+    body = 'second version\n';
+    const rebuilt = await built(dir, ['-t', 'addurl:3']);
+    assert.doesNotMatch(rebuilt, /Step 2\/3 : ADD [^\n]*\n ---> Using cache/);
+    assert.equal(await docker(['run', '--rm', 'addurl:3', 'cat', '/renamed.txt']), 'second version\n');
+
+    writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nADD ${base}/nothing/here.txt /\n`);
+    const missing = await build(dir);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr + missing.stdout, /404/);
+    writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nCOPY ${base}/files/data.txt /\n`);
+    const copy = await build(dir);
+    assert.equal(copy.code, 1);
+    assert.match(copy.stderr + copy.stdout, /source can't be a URL for COPY/);
+    await docker(['rmi', 'addurl:1', 'addurl:2', 'addurl:3']);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
 });

@@ -8,6 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from '
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.ts';
 import { buildHelpers } from '../helpers/build.ts';
+import { freePort } from '../helpers/net.ts';
 
 const d = TestDaemon.forFile();
 const { work, context, build, built, docker } = buildHelpers(d, 'berth-build-opts-');
@@ -125,6 +126,8 @@ test('COPY --chown by name and --chmod', async () => {
       'COPY --chown=1001 dir /numeric/',
       'COPY --chmod=0750 f.txt /mode.txt',
       'COPY --chown=app --chmod=600 dir /both/',
+      'COPY --chown=1001:1002 f.txt /made/deep/f.txt',
+      'COPY --chown=1003 dir /made2/inner/',
     ].join('\n'),
     'f.txt': 'f', 'dir/x': 'x', 'dir/sub/y': 'y',
   });
@@ -133,6 +136,10 @@ test('COPY --chown by name and --chmod', async () => {
   assert.equal(await stat(['/owned/f.txt', '/numeric/x', '/numeric/sub', '/numeric/sub/y', '/mode.txt', '/both/x', '/both/sub']), [
     '/owned/f.txt 1234:2345 644', '/numeric/x 1001:1001 644', '/numeric/sub 1001:1001 755', '/numeric/sub/y 1001:1001 644',
     '/mode.txt 0:0 750', '/both/x 1234:3456 600', '/both/sub 1234:3456 600',
+  ].join('\n') + '\n');
+  // The directories a copy has to make belong to --chown's owner, as in moby.
+  assert.equal(await stat(['/made', '/made/deep', '/made2', '/made2/inner', '/made2/inner/x']), [
+    '/made 1001:1002 755', '/made/deep 1001:1002 755', '/made2 1003:1003 755', '/made2/inner 1003:1003 755', '/made2/inner/x 1003:1003 644',
   ].join('\n') + '\n');
   // No group: the user part names the group too (moby's parseChownFlag), and it must exist.
   writeFileSync(join(dir, 'Dockerfile'), "FROM busybox\nRUN echo 'solo:x:1500:1500::/:/bin/sh' >> /etc/passwd\nCOPY --chown=solo f.txt /\n");
@@ -232,6 +239,65 @@ test('VOLUME, STOPSIGNAL, HEALTHCHECK, SHELL, ENTRYPOINT + CMD through docker in
   ]) assert.ok(h.includes(line), `${line}\nnot in\n${h.join('\n')}`);
   assert.equal(await docker(['run', '--rm', 'config:1']), '/bin/sh -ec hello\n');
   await rmi('config:1');
+});
+
+test('MAINTAINER sets the author of what follows; COPY history names its content by a hash that follows the content', async () => {
+  const dir = context('maintainer', { Dockerfile: 'FROM busybox\nMAINTAINER Jane <jane@example.com>\nCOPY f.txt /f.txt\n', 'f.txt': 'one' });
+  await built(dir, ['-t', 'maint:1']);
+  const image = JSON.parse(await docker(['inspect', 'maint:1']))[0];
+  assert.equal(image.Author, 'Jane <jane@example.com>');
+  const h = await history('maint:1');
+  assert.equal(h[1], '/bin/sh -c #(nop)  MAINTAINER Jane <jane@example.com>');
+  const copied = /^\/bin\/sh -c #\(nop\)  COPY file:([0-9a-f]{64}) in \/f\.txt $/.exec(h[0]!);
+  assert.ok(copied, h[0]);
+  writeFileSync(join(dir, 'f.txt'), 'two');
+  await built(dir, ['-t', 'maint:2']);
+  const again = /COPY file:([0-9a-f]{64}) in/.exec((await history('maint:2'))[0]!);
+  assert.notEqual(again?.[1], copied[1]);
+  await rmi('maint:1', 'maint:2');
+});
+
+test('nocachefilter (berth build --no-cache-filter) reruns the named stage only', async () => {
+  const dir = context('nocachefilter', {
+    Dockerfile: [
+      'FROM busybox AS one', 'RUN cat /proc/sys/kernel/random/uuid > /stamp',
+      'FROM busybox AS two', 'RUN cat /proc/sys/kernel/random/uuid > /stamp',
+      'FROM busybox', 'COPY --from=one /stamp /one', 'COPY --from=two /stamp /two',
+    ].join('\n'),
+  });
+  const stamps = async (ref: string): Promise<string> => docker(['run', '--rm', ref, 'cat', '/one', '/two']);
+  await built(dir, ['-t', 'ncf:1']);
+  const first = await stamps('ncf:1');
+  const r = await apiBuild(`t=ncf:2&nocachefilter=${encodeURIComponent('["TWO"]')}`, tarOf(dir));
+  assert.ok(r.messages.some((m) => m.aux?.ID), r.body);
+  const [one1, two1] = first.split('\n');
+  const [one2, two2] = (await stamps('ncf:2')).split('\n');
+  assert.equal(one2, one1);
+  assert.notEqual(two2, two1);
+  assert.equal((await apiBuild('nocachefilter=two', tarOf(dir))).status, 400);
+  await rmi('ncf:1', 'ncf:2');
+});
+
+test('independent stages build at once; the output stays in file order', async () => {
+  // Stage a listens on a port of the host's loopback, stage b connects to it
+  // (both RUN with the host's network): one after the other, a's listener
+  // would give up before b ever ran.
+  const port = await freePort();
+  const dir = context('parallel', {
+    Dockerfile: [
+      'FROM busybox AS a', `RUN timeout 60 nc -l -p ${port} > /got; grep -q hello /got && echo a-heard-b`,
+      'FROM busybox AS b', `RUN i=0; until echo hello | nc 127.0.0.1 ${port}; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.1; done; echo sent > /sent`,
+      'FROM busybox', 'COPY --from=a /got /a', 'COPY --from=b /sent /b',
+    ].join('\n'),
+  });
+  const out = await built(dir, ['--network', 'host', '-t', 'par:1']);
+  assert.match(out, /a-heard-b/);
+  // Step numbers in order, each stage's steps together, as a one-at-a-time build prints them.
+  const steps = [...out.matchAll(/^Step (\d+)\/7 : (.*)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(steps.map((l) => Number(l.split(' ')[0])), [1, 2, 3, 4, 5, 6, 7]);
+  assert.match(steps[2]!, /^3 FROM busybox AS b/);
+  assert.equal(await docker(['run', '--rm', 'par:1', 'cat', '/a']), 'hello\n');
+  await rmi('par:1');
 });
 
 test('FROM scratch with COPY', async () => {

@@ -46,7 +46,8 @@ export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): vo
         build = new Build(engine, {
           contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
           target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
-          mountDir: join(root, 'mnt'), cache: buildCache, noCache: boolParam(query, 'nocache'),
+          mountDir: join(root, 'mnt'), tmpDir: join(root, 'tmp'), cache: buildCache, noCache: boolParam(query, 'nocache'),
+          noCacheStages: new Set(stringList(query.get('nocachefilter')).map((n) => n.toLowerCase())),
         }, stream);
       } catch (err) {
         throw badRequest(messageOf(err));
@@ -67,6 +68,19 @@ export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): vo
       if (started) res!.end();
     }
   });
+}
+
+/** A parameter holding a JSON list of strings (berth's nocachefilter). */
+function stringList(value: string | null): string[] {
+  if (!value) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw badRequest(`invalid JSON: ${value}`);
+  }
+  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string')) throw badRequest(`expected a JSON list of strings: ${value}`);
+  return parsed as string[];
 }
 
 function jsonParam(value: string | null): Record<string, unknown> {

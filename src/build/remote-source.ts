@@ -1,0 +1,57 @@
+// ADD's http(s) sources, as the classic builder fetches them: downloaded
+// again on every build (the content, not the URL, decides whether the step
+// is cached), saved under the last element of the URL's path with mode 0600
+// and the server's Last-Modified as the file's time, and never unpacked.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface RemoteFile {
+  url: string;
+  /** The file's name in the image. */
+  name: string;
+  /** Where it was downloaded to. */
+  host: string;
+  /** sha256 of the content, hex. */
+  digest: string;
+}
+
+export function isRemoteSource(src: string): boolean {
+  return /^https?:\/\//i.test(src);
+}
+
+/** The name a download is saved under: the URL path's last element, as moby's filename rule. */
+export function remoteName(url: string): string {
+  const parts = new URL(url).pathname.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+  const last = parts.at(-1);
+  if (last === undefined) throw new Error(`cannot determine filename from url: ${url}`);
+  return decodeURIComponent(last);
+}
+
+/** Downloads `url` into `dir` (which it creates). */
+export async function fetchRemote(url: string, dir: string): Promise<RemoteFile> {
+  const name = remoteName(url);
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) });
+  } catch (err) {
+    throw new Error(`ADD failed: fetching ${url}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
+  }
+  if (!res.ok || !res.body) throw new Error(`ADD failed: fetching ${url}: ${res.status} ${res.statusText}`);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const host = join(dir, name);
+  const hash = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), hashing, createWriteStream(host, { mode: 0o600 }));
+  const modified = Date.parse(res.headers.get('last-modified') ?? '');
+  if (!Number.isNaN(modified)) await utimes(host, modified / 1000, modified / 1000);
+  return { url, name, host, digest: hash.digest('hex') };
+}
