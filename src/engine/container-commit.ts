@@ -35,7 +35,8 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     try {
       const layer = withoutRuntimePaths(engine.snapshots.diff(c.id));
       const history = { created_by: (c.record.Config.Cmd ?? []).join(' '), comment: req.comment || undefined, author: req.author || undefined };
-      const id = await engine.images.commitLayer(c.record.Image, layer, config, history, ref ? [ref] : []);
+      // The snapshot is unpacked after the reply: a container made from the image waits for it.
+      const id = await engine.images.commitLayer(c.record.Image, layer, config, history, ref ? [ref] : [], 'later');
       engine.events.emit('container', 'commit', c.id, containerAttrs(c, {
         comment: req.comment ?? '', imageID: id, imageRef: ref ? normalizeTagged(ref) : '',
       }));

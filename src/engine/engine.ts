@@ -319,6 +319,7 @@ export class Engine {
     const c = new Container(record, join(this.opts.dataRoot, 'containers', id), join(this.opts.execRoot, 'containers', id));
     try {
       await mkdir(c.dataDir, { recursive: true, mode: 0o700 });
+      await this.images.ensureUnpacked(imageId);
       await this.snapshots.prepare(id, record.ImageChain.at(-1) ?? null);
       const { points, copyUp } = await this.mounts.realize(mountPlan);
       record.MountPoints = points;

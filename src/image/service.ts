@@ -24,6 +24,8 @@ export interface ImageUsers {
   chainsInUse(): Set<string>;
 }
 
+type CommitHistory = { created_by?: string; comment?: string; author?: string };
+
 export class ImageService {
   readonly content: ContentStore;
   readonly store: ImageStore;
@@ -62,12 +64,19 @@ export class ImageService {
     return layerChain(this.store.get(id).layers);
   }
 
-  /** Registers an image whose config and layer blobs are in the content store; unpacks its layers. */
-  async register(configBytes: Buffer, layers: { blob: string; mediaType: string }[], tags: string[]): Promise<string> {
+  /**
+   * Registers an image whose config and layer blobs are in the content store
+   * and unpacks its layers; with `sizes` known, the unpacking goes on after
+   * the image is registered (whoever needs its snapshots, ensureUnpacked, waits).
+   */
+  async register(configBytes: Buffer, layers: { blob: string; mediaType: string }[], tags: string[], sizes?: number[]): Promise<string> {
     const cfgInfo = await this.content.putBytes(configBytes);
     const cfg = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const diffIds = cfg.rootfs.diff_ids;
-    const sizes = await this.unpacker.unpack(layers.map((l, i) => ({ diffId: diffIds[i]!, blob: l.blob })));
+    const unpacking = this.unpacker.unpack(layers.map((l, i) => ({ diffId: diffIds[i]!, blob: l.blob })));
+    // A failure here shows again, to the caller that needs the snapshots, when ensureUnpacked retries.
+    if (sizes) unpacking.catch(() => {});
+    else sizes = await unpacking;
     const record: ImageRecord = {
       id: cfgInfo.digest,
       layers: layers.map((l, i) => ({ diffId: diffIds[i]!, blob: l.blob, mediaType: l.mediaType, size: sizes[i]! })),
@@ -173,19 +182,34 @@ export class ImageService {
   }
 
   /** Builds an image from a parent image plus one new layer (commit, build). */
-  commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: { created_by?: string; comment?: string; author?: string }, tags: string[]): Promise<string> {
-    return this.#exclusive(() => this.#commitLayer(parentId, layer, defaults, history, tags));
+  /**
+   * `unpack: 'later'` (docker commit) returns once the layer is stored and
+   * the image registered, and unpacks its snapshot after; 'now' (a build's
+   * next step needs it at once) unpacks while the layer is stored.
+   */
+  commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: CommitHistory, tags: string[], unpack: 'now' | 'later' = 'now'): Promise<string> {
+    return this.#exclusive(() => this.#commitLayer(parentId, layer, defaults, history, tags, unpack));
   }
 
-  async #commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: { created_by?: string; comment?: string; author?: string }, tags: string[]): Promise<string> {
+  /** Makes sure image `id`'s layers are snapshots (a commit unpacks after it returns; a crash may have cut that short). */
+  async ensureUnpacked(id: string): Promise<void> {
+    const rec = this.store.get(id);
+    await this.unpacker.unpack(rec.layers.map((l) => ({ diffId: l.diffId, blob: l.blob })));
+  }
+
+  async #commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: CommitHistory, tags: string[], unpack: 'now' | 'later'): Promise<string> {
     const parent = parentId ? await this.config(parentId) : undefined;
     const parentRec = parentId ? this.store.get(parentId) : undefined;
     const layers = parentRec ? parentRec.layers.map((l) => ({ blob: l.blob, mediaType: l.mediaType })) : [];
+    const sizes = parentRec ? parentRec.layers.map((l) => l.size) : [];
     const diffIds = parent ? [...parent.rootfs.diff_ids] : [];
     let emptyLayer = true;
     if (layer) {
-      const blob = await this.unpacker.storeAndUnpack(layer, parentRec ? layerChain(parentRec.layers).at(-1)! : null);
+      const blob = unpack === 'later'
+        ? await this.content.put(layer)
+        : await this.unpacker.storeAndUnpack(layer, parentRec ? layerChain(parentRec.layers).at(-1)! : null);
       layers.push({ blob: blob.digest, mediaType: MEDIA.dockerLayer });
+      sizes.push(blob.size);
       diffIds.push(blob.digest);
       emptyLayer = false;
     }
@@ -199,7 +223,7 @@ export class ImageService {
       history: [...(parent?.history ?? []), { created: now, ...history, ...(emptyLayer ? { empty_layer: true } : {}) }],
     };
     delete cfg.container_config;
-    return this.register(Buffer.from(JSON.stringify(cfg)), layers, tags);
+    return this.register(Buffer.from(JSON.stringify(cfg)), layers, tags, unpack === 'later' ? sizes : undefined);
   }
 
   async tag(id: string, ref: string): Promise<void> {
@@ -276,6 +300,8 @@ export class ImageService {
 
   /** Drops snapshots and blobs of `chain` that no image or container still needs. */
   async #collect(chain: string[]): Promise<object[]> {
+    // An unpacking still under way would commit a snapshot after the sweep.
+    await this.unpacker.idle();
     const keepChains = this.users.chainsInUse();
     const keepBlobs = new Set<string>();
     for (const rec of this.store.list()) {
@@ -328,7 +354,7 @@ export class ImageService {
       const size = this.size(rec);
       out.push({
         Id: rec.id,
-        ParentId: '',
+        ParentId: this.#parent(rec.id),
         RepoTags: refs.tags.length ? refs.tags : ['<none>:<none>'],
         RepoDigests: refs.digests.length ? refs.digests : (refs.tags.length ? [] : ['<none>@<none>']),
         Created: Math.floor(Date.parse(cfg.created ?? rec.added) / 1000) || 0,
@@ -342,6 +368,12 @@ export class ImageService {
     return out.sort((a, b) => b.Created - a.Created);
   }
 
+  /** The image a build step started from, as moby's classic builder records it; '' for others. */
+  #parent(id: string): string {
+    const p = this.parentOf(id);
+    return p && this.store.has(p) ? p : '';
+  }
+
   async inspectJson(nameOrId: string): Promise<object> {
     const id = this.store.resolve(nameOrId);
     const rec = this.store.get(id);
@@ -352,7 +384,7 @@ export class ImageService {
       Id: id,
       RepoTags: refs.tags,
       RepoDigests: refs.digests,
-      Parent: '',
+      Parent: this.#parent(id),
       Comment: cfg.comment ?? cfg.history?.at(-1)?.comment ?? '',
       Created: cfg.created ?? rec.added,
       DockerVersion: cfg.docker_version ?? '',

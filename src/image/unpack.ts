@@ -31,6 +31,11 @@ export class Unpacker {
     this.content = content;
   }
 
+  /** Resolves once no unpacking is under way. */
+  async idle(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled(this.#inflight.values());
+  }
+
   /** Ensures every layer is unpacked; fills in each layer's uncompressed size. */
   async unpack(layers: { diffId: string; blob: string }[]): Promise<number[]> {
     const chains = chainIds(layers.map((l) => l.diffId));

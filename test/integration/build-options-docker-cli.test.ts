@@ -248,7 +248,7 @@ test('MAINTAINER sets the author of what follows; COPY history names its content
   assert.equal(image.Author, 'Jane <jane@example.com>');
   const h = await history('maint:1');
   assert.equal(h[1], '/bin/sh -c #(nop)  MAINTAINER Jane <jane@example.com>');
-  const copied = /^\/bin\/sh -c #\(nop\)  COPY file:([0-9a-f]{64}) in \/f\.txt $/.exec(h[0]!);
+  const copied = /^\/bin\/sh -c #\(nop\) COPY file:([0-9a-f]{64}) in \/f\.txt $/.exec(h[0]!);
   assert.ok(copied, h[0]);
   writeFileSync(join(dir, 'f.txt'), 'two');
   await built(dir, ['-t', 'maint:2']);

@@ -105,7 +105,7 @@ test('WORKDIR: relative to the previous one, cleaned', () => {
   assert.equal(workdirOf('/a', '../../..'), '/');
   const { state, history } = apply([{ kind: 'workdir', value: '/srv' }, { kind: 'workdir', value: 'app/' }]);
   assert.equal(state.config.WorkingDir, '/srv/app');
-  assert.deepEqual(history, ['/bin/sh -c #(nop)  WORKDIR /srv', '/bin/sh -c #(nop)  WORKDIR /srv/app']);
+  assert.deepEqual(history, ['/bin/sh -c #(nop) WORKDIR /srv', '/bin/sh -c #(nop) WORKDIR /srv/app']);
 });
 
 test('EXPOSE: ports, protocols and ranges as config keys; history keeps the words', () => {
