@@ -53,7 +53,8 @@ async function dispatch(router: Router, ctx: Omit<Ctx, 'params' | 'query' | 'ver
 }
 
 export async function listen(router: Router, socketPath: string): Promise<Server> {
-  const server = createServer((req, res) => {
+  // Headers carry registry credentials and build secrets (base64 JSON), which outgrow Node's 16 KB default.
+  const server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
     void dispatch(router, { req, res });
   });
   server.on('upgrade', (req, socket, head) => {

@@ -1,4 +1,5 @@
-// The build context: the request body (a tar, maybe compressed) extracted
+// The build context: the request body (a tar, maybe compressed, maybe cut
+// short after its last file as the docker CLI sends it) extracted
 // into a directory of its own under the data root with the layer writer in
 // plain-archive mode, so no entry can land outside it. What .dockerignore
 // excludes is deleted right after the Dockerfile is read, so no later step
@@ -6,7 +7,8 @@
 import { lstat, mkdir, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { decompressStream } from '../storage/decompress.ts';
 import { applyLayer } from '../storage/layer-apply.ts';
 import { randomId } from '../util/ids.ts';
 import { resolveInContainer, viewOf } from '../engine/container-path.ts';
@@ -23,7 +25,7 @@ export async function openContext(tmpRoot: string, body: Readable, dockerfilePat
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
-    await applyLayer(dir, body, { whiteouts: 'none', owner: { uid: 0, gid: 0 } });
+    await applyLayer(dir, Readable.from(completedTar(decompressStream(body))), { whiteouts: 'none', owner: { uid: 0, gid: 0 } });
     const name = cleanPath(dockerfilePath || 'Dockerfile');
     const dockerfile = await readInContext(dir, name).catch(() => {
       throw new Error(`Cannot locate specified Dockerfile: ${dockerfilePath || 'Dockerfile'}`);
@@ -35,6 +37,21 @@ export async function openContext(tmpRoot: string, body: Readable, dockerfilePat
     await remove();
     throw err;
   }
+}
+
+/**
+ * The tar with its end made whole: the docker CLI's rewrite of a context
+ * (with `-f` from outside it) stops after the last file's data, without the
+ * padding and end-of-archive blocks, and moby reads it all the same. (A
+ * last file cut short by its sender is zero-filled rather than refused.)
+ */
+async function* completedTar(tar: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of tar) {
+    size += chunk.length;
+    yield chunk;
+  }
+  yield Buffer.alloc((512 - (size % 512)) % 512 + 1024);
 }
 
 /** A context file, symlinks followed only inside the context. */

@@ -17,6 +17,7 @@ export interface Group {
 const entry = (short: string, load: () => Promise<Command>): Entry => ({ short, load });
 
 const attach = entry('Attach local standard input, output, and error streams to a running container', async () => (await import('./commands/attach.ts')).attach);
+const build = entry('Build an image from a Dockerfile', async () => (await import('./commands/build.ts')).build);
 const commit = entry("Create a new image from a container's changes", async () => (await import('./commands/commit.ts')).commit);
 const cp = entry('Copy files/folders between a container and the local filesystem', async () => (await import('./commands/cp.ts')).cp);
 const create = entry('Create a new container', async () => (await import('./commands/create.ts')).create);
@@ -55,15 +56,19 @@ const wait = entry('Block until one or more containers stop, then print their ex
 
 /** Top-level commands; the first block is docker's "Common Commands". */
 export const commands: Record<string, Entry> = {
-  run, exec, ps, pull, images, version, info,
+  run, exec, ps, build, pull, images, version, info,
   attach, commit, cp, create, diff, events, export: exportCmd, history, import: importCmd,
   inspect: entry('Return low-level information on berth objects', async () => (await import('./commands/inspect.ts')).inspect),
   kill, load, logs, pause, port, rename, restart, rm, rmi, save, start, stop, tag, top, unpause, wait,
 };
 
-export const COMMON = ['run', 'exec', 'ps', 'pull', 'images', 'version', 'info'];
+export const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'images', 'version', 'info'];
 
 export const groups: Record<string, Group> = {
+  builder: {
+    short: 'Manage builds',
+    commands: { build, prune: entry('Remove build cache', async () => (await import('./commands/prune.ts')).builderPrune) },
+  },
   container: {
     short: 'Manage containers',
     commands: {
@@ -77,7 +82,7 @@ export const groups: Record<string, Group> = {
   image: {
     short: 'Manage images',
     commands: {
-      history, import: importCmd,
+      build, history, import: importCmd,
       inspect: entry('Display detailed information on one or more images', async () => (await import('./commands/inspect.ts')).imageInspect),
       load, ls: images, list: images,
       prune: entry('Remove unused images', async () => (await import('./commands/prune.ts')).imagePrune),

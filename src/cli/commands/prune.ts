@@ -122,6 +122,22 @@ export const volumePrune: Command = {
 };
 
 /** The filters worth echoing in the warning, as docker lists them. */
+export const builderPrune: Command = {
+  use: '[OPTIONS]',
+  args: { max: 0 },
+  flags: [
+    { name: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused build cache, not just dangling ones' },
+    filterFlag('Provide filter values (e.g. "until=24h")', false),
+    FORCE,
+    { name: 'keep-storage', kind: 'string', usage: 'Amount of disk space to keep for cache' },
+  ],
+  run(ctx, flags) {
+    const all = flags.bool('all');
+    const warning = `WARNING! This will remove all ${all ? '' : 'dangling '}build cache. Are you sure you want to continue?`;
+    return prune(ctx, flags.bool('force'), warning, [buildCachePruner], all, toFilters(flags.list('filter')));
+  },
+};
+
 function shownFilters(filters: Filters): string[] {
   return ['label', 'label!', 'until'].flatMap((name) => Object.keys(filters[name] ?? {}).map((v) => `${name}=${v}`)).sort();
 }
