@@ -6,9 +6,11 @@
 // and firewall rules of its own, which are removed after it (podman runs with
 // netns none here and is not a peer there). Then the filesystem part, berthd
 // and moby as in the first half: copy-up into a new volume, docker cp both ways,
-// commit. BENCH_QUICK=1 shrinks every count for a smoke run;
-// BENCH_ENGINES=berth,moby measures only the engines named; BENCH_PARTS=core,
-// net or fs (or a list of them) runs only the parts named.
+// commit. Then the builder part, every engine again: a fixed multi-stage
+// build cold, fully cached and after one file changed. BENCH_QUICK=1 shrinks
+// every count for a smoke run; BENCH_ENGINES=berth,moby measures only the
+// engines named; BENCH_PARTS=core, net, fs or build (or a list of them) runs
+// only the parts named.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +18,10 @@ import { busyboxTar } from '../test/helpers/busybox.ts';
 import { ensurePackages } from './lib/deps.ts';
 import { Daemon, describeFootprint, type Footprint, type SpecFor } from './lib/daemon.ts';
 import { measure } from './lib/measure.ts';
-import { emptyResult, FS_METRICS, METRICS, NET_METRICS, planFromEnv, type EngineResult, type Peer, type Plan } from './lib/metrics.ts';
+import { BUILD_METRICS, emptyResult, FS_METRICS, METRICS, NET_METRICS, planFromEnv, type EngineResult, type Peer, type Plan } from './lib/metrics.ts';
 import { measureNet } from './lib/net-measure.ts';
 import { measureFs } from './lib/fs-measure.ts';
+import { measureBuild } from './lib/build-measure.ts';
 import { hostNetText, lineDiff } from './lib/hostnet.ts';
 import { load1, machine, sourceRevision, summarize, table, writeJson, type BenchResults } from './lib/report.ts';
 import { RuncFloor } from './lib/runc-floor.ts';
@@ -99,13 +102,14 @@ async function main(): Promise<void> {
 
   const res: BenchResults = {
     date: new Date().toISOString(), machine: machine(), source: await sourceRevision(), loadAvg: { start: load1() },
-    plan, engines: {}, network: { engines: {} }, fs: { engines: {} }, runcFloor: {},
+    plan, engines: {}, network: { engines: {} }, fs: { engines: {} }, build: { engines: {} }, runcFloor: {},
   };
   if (plan.quick) log('BENCH_QUICK=1: small counts, a smoke run; figures are not comparable with the targets');
   if (res.loadAvg.start > BUSY_LOAD) log(`load average ${res.loadAvg.start}: something else is running, figures will be noisy`);
   const core = plan.parts.includes('core');
   const net = plan.parts.includes('net') && NET_ENGINES.length > 0;
   const fs = plan.parts.includes('fs') && FS_ENGINES.length > 0;
+  const build = plan.parts.includes('build') && ENGINES.length > 0;
   const hostBefore = net ? await hostNetText() : '';
   try {
     if (core) {
@@ -132,6 +136,12 @@ async function main(): Promise<void> {
         res.fs.engines[name] = await bench(name, specFor, cliConfig, (d) => measureFs(d, plan, rootfs, log));
       }
     }
+    if (build) {
+      for (const [name, specFor] of ENGINES) {
+        log(`== ${name}, builder`);
+        res.build.engines[name] = await bench(name, specFor, cliConfig, (d) => measureBuild(d, plan, rootfs, log));
+      }
+    }
   } finally {
     rmSync(cliConfig, { recursive: true, force: true });
   }
@@ -148,7 +158,7 @@ async function main(): Promise<void> {
   res.durationS = Math.round((performance.now() - t0) / 1000);
   res.loadAvg.end = load1();
 
-  const parts = [res.engines, res.network.engines, res.fs.engines];
+  const parts = [res.engines, res.network.engines, res.fs.engines, res.build.engines];
   const ran = (name: Peer): boolean => parts.some((p) => p[name] !== undefined);
   const version = (name: Peer): string => parts.map((p) => p[name]?.version).find(Boolean) ?? '?';
   log(`\nberth bench, ${res.date}, berth ${res.source}, ${res.machine.cpus} CPUs (${res.machine.cpuModel}), ${res.machine.memGiB} GiB, kernel ${res.machine.kernel}, load ${res.loadAvg.start} → ${res.loadAvg.end}`);
@@ -175,12 +185,18 @@ async function main(): Promise<void> {
     if (floors.length) log(`copy-up above its floor (median of sample − host cp -a of the same files just before): ${floors.join('; ')}`);
     log('');
   }
+  if (build) {
+    log(`builder (DOCKER_BUILDKIT=0 docker build of bench/fixtures/build, median of ${plan.buildRuns})`);
+    log(table(summarize(BUILD_METRICS, res.build.engines, plan), ['berth', 'moby', ...(res.build.engines.podman ? ['podman' as const] : [])]));
+    log('');
+  }
   for (const [name] of ALL_ENGINES) {
     const e = res.engines[name];
     if (e?.notes.pss) log(`${name} PSS: ${describeFootprint(e.notes.pss as Footprint)}`);
     for (const [k, msg] of Object.entries(e?.errors ?? {})) log(`${name} ${k}: ${msg}`);
     for (const [k, msg] of Object.entries(res.network.engines[name]?.errors ?? {})) log(`${name} (network) ${k}: ${msg}`);
     for (const [k, msg] of Object.entries(res.fs.engines[name]?.errors ?? {})) log(`${name} (fs) ${k}: ${msg}`);
+    for (const [k, msg] of Object.entries(res.build.engines[name]?.errors ?? {})) log(`${name} (build) ${k}: ${msg}`);
   }
   writeJson(RESULTS, res);
   log(`\nresults: ${RESULTS} (${res.durationS} s in all)`);

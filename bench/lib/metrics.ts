@@ -7,11 +7,12 @@ export type Peer = 'berth' | 'moby' | 'podman';
 export type CoreKey = 'run' | 'start' | 'pss' | 'exec' | 'ps' | 'rm' | 'logs';
 export type NetKey = 'netRun' | 'netStart' | 'published' | 'c2c';
 export type FsKey = 'copyUp' | 'cpIn' | 'cpOut' | 'commit';
-export type MetricKey = CoreKey | NetKey | FsKey;
+export type BuildKey = 'buildCold' | 'buildCached' | 'buildOneFile';
+export type MetricKey = CoreKey | NetKey | FsKey | BuildKey;
 
-/** The parts of a run: the engines as they are, the same engines with bridge networking, and filesystem work. */
-export type Part = 'core' | 'net' | 'fs';
-const PARTS: Part[] = ['core', 'net', 'fs'];
+/** The parts of a run: the engines as they are, the same engines with bridge networking, filesystem work, the builder. */
+export type Part = 'core' | 'net' | 'fs' | 'build';
+const PARTS: Part[] = ['core', 'net', 'fs', 'build'];
 
 export interface Plan {
   quick: boolean;
@@ -37,6 +38,8 @@ export interface Plan {
   fsCommitBytes: number;
   /** repetitions of each filesystem measurement; the median is reported */
   fsRuns: number;
+  /** repetitions of each build; the median is reported */
+  buildRuns: number;
 }
 
 export function planFromEnv(env: NodeJS.ProcessEnv): Plan {
@@ -45,9 +48,9 @@ export function planFromEnv(env: NodeJS.ProcessEnv): Plan {
   if (parts.length === 0) throw new Error(`BENCH_PARTS=${env.BENCH_PARTS}: expected some of ${PARTS.join(', ')}`);
   return quick
     ? { quick, parts, runs: 3, fleet: 10, logBytes: 20_000_000, logRuns: 1, netFleet: 10, netBytes: 100_000_000, netRuns: 1,
-      fsFiles: 5_000, fsTreeBytes: 50_000_000, fsCommitBytes: 20_000_000, fsRuns: 2 }
+      fsFiles: 5_000, fsTreeBytes: 50_000_000, fsCommitBytes: 20_000_000, fsRuns: 2, buildRuns: 2 }
     : { quick, parts, runs: 21, fleet: 100, logBytes: 200_000_000, logRuns: 3, netFleet: 50, netBytes: 1_000_000_000, netRuns: 3,
-      fsFiles: 50_000, fsTreeBytes: 500_000_000, fsCommitBytes: 200_000_000, fsRuns: 3 };
+      fsFiles: 50_000, fsTreeBytes: 500_000_000, fsCommitBytes: 200_000_000, fsRuns: 3, buildRuns: 3 };
 }
 
 export interface MetricDef {
@@ -88,6 +91,13 @@ export const FS_METRICS: MetricDef[] = [
   { key: 'cpIn', label: (p) => `cp ${size(p.fsTreeBytes)} tree host→container (median)`, unit: 's', target: { peer: 'moby', ratio: 1 } },
   { key: 'cpOut', label: (p) => `cp ${size(p.fsTreeBytes)} tree container→host (median)`, unit: 's', target: { peer: 'moby', ratio: 1 } },
   { key: 'commit', label: (p) => `commit of ${size(p.fsCommitBytes)} written (median)`, unit: 's', target: { peer: 'moby', ratio: 0.5 } },
+];
+
+/** The builder (issue 5): cold ≤ 0.7× moby with the stages in parallel, fully cached ≤ 1×, one file changed ≤ 0.5×. */
+export const BUILD_METRICS: MetricDef[] = [
+  { key: 'buildCold', label: () => 'cold build, 2 stages + final (median)', unit: 's', target: { peer: 'moby', ratio: 0.7 } },
+  { key: 'buildCached', label: () => 'fully cached rebuild (median)', unit: 'ms', target: { peer: 'moby', ratio: 1 } },
+  { key: 'buildOneFile', label: () => 'rebuild, one source file changed (median)', unit: 's', target: { peer: 'moby', ratio: 0.5 } },
 ];
 
 export interface EngineResult {

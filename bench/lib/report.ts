@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { run } from './proc.ts';
-import { FS_METRICS, METRICS, NET_METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
+import { BUILD_METRICS, FS_METRICS, METRICS, NET_METRICS, type EngineResult, type MetricDef, type Peer, type Plan } from './metrics.ts';
 
 export interface BenchResults {
   date: string;
@@ -23,6 +23,8 @@ export interface BenchResults {
   };
   /** the filesystem part: copy-up into a volume, docker cp both ways, commit */
   fs: { engines: Partial<Record<Peer, EngineResult>> };
+  /** the builder part: a fixed multi-stage build, cold, fully cached, one file changed */
+  build: { engines: Partial<Record<Peer, EngineResult>> };
   runcFloor: { run?: number; samples?: number[]; version?: string; error?: string };
   durationS?: number;
 }
@@ -123,5 +125,6 @@ export function writeJson(path: string, res: BenchResults): void {
   const summary = summarize(METRICS, res.engines, res.plan, res.runcFloor.run);
   const networkSummary = summarize(NET_METRICS, res.network.engines, res.plan);
   const fsSummary = summarize(FS_METRICS, res.fs.engines, res.plan);
-  writeFileSync(path, JSON.stringify({ ...res, summary, networkSummary, fsSummary }, null, 2) + '\n');
+  const buildSummary = summarize(BUILD_METRICS, res.build.engines, res.plan);
+  writeFileSync(path, JSON.stringify({ ...res, summary, networkSummary, fsSummary, buildSummary }, null, 2) + '\n');
 }
