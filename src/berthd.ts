@@ -11,6 +11,7 @@ import { Engine } from './engine/engine.ts';
 import { ExecManager } from './engine/exec.ts';
 import { buildRouter, listen } from './api/server.ts';
 import { BuildCache } from './build/cache.ts';
+import { sweepBuildLeftovers } from './build/leftovers.ts';
 import { ensureDir } from './util/fs-atomic.ts';
 import { VERSION } from './version.ts';
 import { cgroupVersion } from './runtime/cgroups.ts';
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
   await engine.init();
   const execs = new ExecManager(engine);
   const info = async (): Promise<object> => daemonInfo(engine, dataRoot, values.runtime!);
+  await sweepBuildLeftovers(join(dataRoot, 'build'));
   const buildCache = new BuildCache(join(dataRoot, 'build', 'cache.json'), images);
   await buildCache.init();
   const server = await listen(buildRouter({ engine, execs, info, buildCache }), socketPath);

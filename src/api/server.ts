@@ -12,6 +12,7 @@ import { networkRoutes } from './routes/networks.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { execRoutes } from './routes/exec.ts';
 import { buildRoutes } from './routes/build.ts';
+import { buildCacheRoutes } from './routes/build-cache.ts';
 import { notFound, ApiError } from '../util/errors.ts';
 import type { ExecManager } from '../engine/exec.ts';
 
@@ -32,6 +33,7 @@ export function buildRouter(deps: ApiDeps): Router {
   networkRoutes(router, deps);
   volumeRoutes(router, deps);
   buildRoutes(router, deps);
+  buildCacheRoutes(router, deps);
   return router;
 }
 

@@ -77,7 +77,8 @@ export function missReason(inputs: StepInputs, entries: readonly CacheEntry[]): 
   const siblings = entries.filter((e) => e.parent === inputs.parent).sort((a, b) => (a.lastUsed < b.lastUsed ? 1 : -1));
   if (siblings.length === 0) return entries.some((e) => e.instruction === inputs.instruction) ? 'parent changed' : undefined;
   const same = siblings.find((e) => e.instruction === inputs.instruction);
-  if (!same) return 'instruction changed';
+  // A step after the same parent with the same kind of instruction is the line as it was; any other is just another step.
+  if (!same) return siblings.some((e) => keywordOf(e.instruction) === keywordOf(inputs.instruction)) ? 'instruction changed' : undefined;
   const files = diffMaps(same.files ?? {}, inputs.files ?? {});
   if (files.length > 0) {
     const [name, was] = files[0]!;
@@ -93,6 +94,11 @@ export function missReason(inputs: StepInputs, entries: readonly CacheEntry[]): 
     return `build arg ${name} ${what}${args.length > 1 ? ` (and ${args.length - 1} more)` : ''}`;
   }
   return 'config or flags changed';
+}
+
+/** RUN, COPY, ENV…: the word after `#(nop)` in a config step's history line, else the first. */
+function keywordOf(instruction: string): string {
+  return (/#\(nop\)\s+(\S+)/.exec(instruction)?.[1] ?? instruction.split(' ', 1)[0]!).toUpperCase();
 }
 
 /** The names whose values differ between two maps, sorted, each with its old value. */

@@ -3,7 +3,8 @@
 // build at once, their output kept in file order), one step per instruction, each step
 // an image (config-only steps have an empty layer), with moby's progress
 // lines. Steps that write files do so in a build filesystem (COPY, ADD,
-// WORKDIR) or a container (RUN) and commit its upper layer.
+// WORKDIR) or a container (RUN) and commit its upper layer. RUN --mount and
+// --network (run-mounts.ts plans, run-step.ts makes them) are BuildKit's.
 //
 // Every step is keyed (src/build/cache-key.ts: parent image, expanded
 // instruction, config, input digests) and a key the cache holds reuses its
@@ -21,15 +22,16 @@ import type { ContainerDefaults } from '../image/types.ts';
 import { readInRoot, ensureWorkdir } from '../engine/rootfs-setup.ts';
 import { PROXY_ARGS } from './build-args.ts';
 import { BuildFs } from './build-fs.ts';
-import { contextDigests, type BuildCache } from './cache.ts';
+import { contextDigests, mountDigests, type BuildCache } from './cache.ts';
 import { stepKey, type StepInputs } from './cache-key.ts';
 import { copyFiles } from './copy-step.ts';
 import { heredocRun, inlineFiles, type InlineFile } from './heredoc.ts';
 import { parseDockerfile } from './dockerfile-parser.ts';
 import { applyConfigStep, commandOf, nopCreatedBy, runCreatedBy, type ConfigStep, type StageConfig } from './image-config.ts';
-import { parseInstructions, type CopyInstruction, type Instruction } from './instructions.ts';
+import { parseInstructions, type CopyInstruction, type Instruction, type RunInstruction } from './instructions.ts';
 import { fetchRemote, isRemoteSource, type RemoteFile } from './remote-source.ts';
-import { runStep } from './run-step.ts';
+import { describeMount, planMounts } from './run-mounts.ts';
+import { runStep, type RunMountRequest } from './run-step.ts';
 import { randomId } from '../util/ids.ts';
 import { ShellLex } from './shell-words.ts';
 import { StageOutput } from './stage-output.ts';
@@ -52,6 +54,8 @@ export interface BuildOptions {
   noCache: boolean;
   /** --no-cache-filter: the stages (by name, lower-cased) whose steps all run. */
   noCacheStages?: ReadonlySet<string>;
+  /** The secrets RUN --mount=type=secret can mount, by id. */
+  secrets?: ReadonlyMap<string, Buffer>;
 }
 
 /** One stage's state between steps. */
@@ -78,6 +82,8 @@ export class Build {
   /** Every image the build made, removed at the end unless it is the result or cached. */
   readonly #made: string[] = [];
   readonly #results = new Map<number, string | null>();
+  /** Steps being made now, by cache key: stages that reach the same step at once make it once. */
+  readonly #making = new Map<string, Promise<string>>();
   #steps = 0;
   /** The ARGs declared so far (globally or in a built stage): --build-args for others are unused. */
   readonly #declared = new Set<string>();
@@ -173,7 +179,7 @@ export class Build {
 
   async #base(stage: Stage, out: (text: string) => void): Promise<StageState> {
     const noCache = this.#opts.noCache || (stage.name !== undefined && !!this.#opts.noCacheStages?.has(stage.name));
-    const fresh = (imageId: string | null, config: ContainerDefaults): StageState => ({ imageId, config, cmdSet: false, args: new Map(), out, noCache });
+    const fresh = (imageId: string | null, config: ContainerDefaults): StageState => ({ imageId, config: withDefaultPath(config), cmdSet: false, args: new Map(), out, noCache });
     if (stage.base.kind === 'scratch') return fresh(null, {});
     const imageId = stage.base.kind === 'stage' ? this.#results.get(stage.base.index) ?? null : this.#image(stage.base.ref);
     return fresh(imageId, imageId ? (await this.#engine.images.config(imageId)).config ?? {} : {});
@@ -195,7 +201,7 @@ export class Build {
         throw new Error('FROM cannot be used in an ONBUILD trigger');
       case 'run': {
         const r = heredocRun(ins.command, ins.shell, ins.heredocs);
-        return this.#run(state, r.command, r.shell, r.files);
+        return this.#run(stage, state, ins, r.command, r.shell, r.files);
       }
       case 'copy':
       case 'add':
@@ -261,6 +267,15 @@ export class Build {
     const cache = this.#opts.cache;
     const key = stepKey(inputs);
     if (!state.noCache) {
+      // Another stage making the same step right now: its image is this step's too, as if cached
+      // already. Checked and claimed with no await between, so two stages cannot both miss it.
+      const making = this.#making.get(key);
+      const made = making ? await making.catch(() => undefined) : undefined;
+      if (made) {
+        state.out(' ---> Using cache\n');
+        state.imageId = made;
+        return;
+      }
       const hit = cache.lookup(key);
       if (hit) {
         state.out(' ---> Using cache\n');
@@ -270,8 +285,17 @@ export class Build {
       const why = cache.explain(inputs);
       if (why) state.out(` ---> Cache miss: ${why}\n`);
     }
-    await make();
-    await cache.record(key, inputs, state.imageId!);
+    const job = (async () => {
+      await make();
+      await cache.record(key, inputs, state.imageId!);
+      return state.imageId!;
+    })();
+    this.#making.set(key, job);
+    try {
+      await job;
+    } finally {
+      if (this.#making.get(key) === job) this.#making.delete(key);
+    }
   }
 
   async #commit(state: StageState, layer: Readable | null, createdBy: string): Promise<void> {
@@ -280,7 +304,7 @@ export class Build {
     state.imageId = id;
   }
 
-  async #run(state: StageState, command: string[], shell: boolean, files: InlineFile[] = []): Promise<void> {
+  async #run(stage: Stage, state: StageState, ins: RunInstruction, command: string[], shell: boolean, files: InlineFile[] = []): Promise<void> {
     const imageId = state.imageId;
     if (!imageId) throw new Error('RUN needs a filesystem with a shell: the stage is still empty (FROM scratch)');
     const cmd = commandOf(state.config, command, shell);
@@ -291,16 +315,50 @@ export class Build {
     const declared = [...state.args].filter(([k]) => !inEnv(k));
     const args = [...declared, ...proxies.filter(([k]) => !inEnv(k))];
     const shown = declared.map(([k, v]) => `${k}=${v}`).sort(byteOrder);
-    // The key holds the config RUN starts from (Env, User, WorkingDir, Shell…), the argv and the build args it sees.
-    const inputs = { parent: imageId, instruction: `RUN ${cmd.join(' ')}`, context: { config: state.config, cmd, ...(files.length > 0 ? { files } : {}) }, args: Object.fromEntries(args) };
-    await this.#cached(state, inputs, () => runStep(this.#engine, { imageId, config: state.config, cmd, args, networkMode: this.#opts.networkMode, files }, state.out,
-      (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null))));
+    const mounts = this.#mounts(stage, state, ins);
+    // --network=default is the build's own network mode.
+    const network = ins.network === 'none' || ins.network === 'host' ? ins.network : undefined;
+    // The key holds the config RUN starts from (Env, User, WorkingDir, Shell…), the argv and the build args it sees;
+    // its mounts by their options, what a bind reads by the files' digests or the source image's ID.
+    const flags = [...mounts.map((m) => describeMount(m.mount)), ...(network ? [`--network=${network}`] : [])];
+    const fromContext = mounts.flatMap(({ mount: m }) => (m.type === 'bind' && m.from === undefined ? [m.source] : []));
+    const fromImages = mounts.flatMap((m) => (m.mount.type !== 'secret' && m.mount.type !== 'tmpfs' && m.mount.from !== undefined ? [m.fromImage ?? 'scratch'] : []));
+    const inputs: StepInputs = {
+      parent: imageId, instruction: ['RUN', ...flags, ...cmd].join(' '),
+      context: { config: state.config, cmd, ...(files.length > 0 ? { files } : {}), ...(flags.length > 0 ? { flags } : {}) },
+      args: Object.fromEntries(args),
+      ...(fromContext.length > 0 ? { files: await mountDigests(this.#opts.contextDir, fromContext) } : {}),
+      ...(fromImages.length > 0 ? { source: fromImages.join(',') } : {}),
+    };
+    const sources = {
+      contextDir: this.#opts.contextDir, mountDir: this.#opts.mountDir, tmpDir: this.#opts.tmpDir,
+      secrets: this.#opts.secrets ?? new Map<string, Buffer>(), cacheMounts: this.#opts.cache.mounts,
+    };
+    await this.#cached(state, inputs, () => runStep(this.#engine, {
+      imageId, config: state.config, cmd, args, networkMode: network ?? this.#opts.networkMode, files, mounts, sources,
+    }, state.out, (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null))));
+  }
+
+  /** RUN's --mount flags expanded with the stage's args and ENV, each with the image its from= names. */
+  #mounts(stage: Stage, state: StageState, ins: RunInstruction): RunMountRequest[] {
+    if (ins.mounts.length === 0) return [];
+    const env = this.#env(state);
+    const planned = planMounts(ins.mounts.map((m) => m.spec), (w) => this.#lex.processWord(w, env), state.config.WorkingDir ?? '/');
+    // The stage graph resolved each from= in order (an ONBUILD trigger's are looked up as images).
+    const sources = stage.sources.get(stage.instructions.indexOf(ins)) ?? [];
+    let next = 0;
+    return planned.map((mount, i) => {
+      const from = ins.mounts[i]!.from;
+      if (from === undefined) return { mount };
+      const source = sources[next++];
+      if (mount.type === 'tmpfs') return { mount };
+      return { mount, fromImage: source?.kind === 'stage' ? this.#results.get(source.index) ?? null : this.#image(from) };
+    });
   }
 
   /** Opens a build filesystem on the current image, lets `write` fill it and commits it as the next layer. */
   async #writeLayer(state: StageState, write: (root: string) => Promise<void>, createdBy: () => string): Promise<void> {
-    const parent = state.imageId ? this.#engine.images.chainOf(state.imageId).at(-1) ?? null : null;
-    const fs = await BuildFs.open(this.#engine.snapshots, parent, this.#opts.mountDir);
+    const fs = await BuildFs.open(this.#engine.snapshots, await this.#engine.images.snapshotOf(state.imageId), this.#opts.mountDir);
     try {
       await write(fs.root);
       await fs.unmount();
@@ -363,8 +421,7 @@ export class Build {
     // As moby's history: the kind of source and a hash naming its content.
     const createdBy = (): string => nopCreatedBy(state.config, `${command} ${kind}:${req.content} in ${dest} `);
     if (from === undefined) return this.#writeLayer(state, (root) => write(this.#opts.contextDir, root), createdBy);
-    const chain = from ? this.#engine.images.chainOf(from).at(-1) ?? null : null;
-    const source = await BuildFs.open(this.#engine.snapshots, chain, this.#opts.mountDir);
+    const source = await BuildFs.open(this.#engine.snapshots, await this.#engine.images.snapshotOf(from ?? null), this.#opts.mountDir);
     try {
       await this.#writeLayer(state, (root) => write(source.root, root), createdBy);
     } finally {
@@ -419,6 +476,14 @@ export async function chownOf(root: string, spec: string): Promise<{ uid: number
 function contentHash(inputs: StepInputs, inline: InlineFile[], fetched: RemoteFile[]): string {
   const sources = { files: inputs.files, source: inputs.source, inline, fetched: fetched.map((f) => f.digest) };
   return createHash('sha256').update(JSON.stringify(sources)).digest('hex');
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** moby's setDefaultPath: a stage whose base has no PATH starts with the default one in its Env (and so does its image). */
+function withDefaultPath(config: ContainerDefaults): ContainerDefaults {
+  if (config.Env?.some((e) => e.startsWith('PATH='))) return config;
+  return { ...config, Env: [...(config.Env ?? []), DEFAULT_PATH] };
 }
 
 /** Go's sort.Strings: by UTF-16 code unit, which for these names is byte order. */

@@ -267,7 +267,7 @@ function parseRunMount(spec: string): RunMount {
 
 /** The first record of Go's encoding/csv reader (fields may be quoted,
  * with "" for a quote). */
-function csvRecord(text: string): string[] {
+export function csvRecord(text: string): string[] {
   const line = text.split('\n')[0].replace(/\r$/, '');
   if (text === '') throw new Error('failed to parse csv mounts: EOF');
   const fields: string[] = [];

@@ -3,7 +3,7 @@
 // secrets in a header of their own (never in the URL, which daemons log).
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { Client } from './client.ts';
+import { readJson, type Client } from './client.ts';
 
 export interface BuildUlimit {
   Name: string;
@@ -96,4 +96,14 @@ export function buildImage(c: Client, context: Readable, r: BuildRequest): Promi
       version: '1',
     },
   });
+}
+
+/** The build cache behind image `imageId` as an archive (berth's --cache-to): `max` also follows COPY --from stages. */
+export function exportBuildCache(c: Client, imageId: string, mode: 'min' | 'max'): Promise<IncomingMessage> {
+  return c.request('GET', '/build/cache/export', { query: { image: imageId, mode } });
+}
+
+/** Loads a cache archive into the daemon's build cache (berth's --cache-from); returns what it added. */
+export async function importBuildCache(c: Client, archive: Readable): Promise<{ Entries: number; Images: number; Mounts: number }> {
+  return readJson(await c.request('POST', '/build/cache/import', { input: archive, headers: { 'Content-Type': 'application/x-tar' } }));
 }

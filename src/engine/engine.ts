@@ -3,6 +3,7 @@
 // (processes) and the image service. Every state change is persisted before
 // it is acted on, so a crash at any point is finished or undone at start-up.
 import { mkdir, readFile, readdir, rm, writeFile, watch, access } from 'node:fs/promises';
+import { mountPoints } from '../util/mountinfo.ts';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Snapshotter } from '../storage/snapshotter.ts';
@@ -136,8 +137,7 @@ export class Engine {
    * Those are torn down here, before the records are reconciled.
    */
   async #sweepRuntime(): Promise<void> {
-    const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-    const mounted = new Set(mounts.split('\n').map((l) => l.split(' ')[4]).filter(Boolean));
+    const mounted = new Set(await mountPoints());
     const inRunc = new Set((await this.runc.list().catch(() => [])).map((s) => s.id));
     for (const id of inRunc) {
       if (!this.containers.has(id)) await this.runc.delete(id).catch(() => {});

@@ -23,14 +23,32 @@ function dockerHubName(tag: string): string {
   return `${full}:${ref.tag ?? 'latest'}`;
 }
 
-export function saveImages(items: SaveItem[], content: ContentStore): Readable {
+/** A file written into the archive after the images (readers of images skip it). */
+export interface ExtraFile {
+  name: string;
+  size: number;
+  open: () => Readable;
+}
+
+export function saveImages(items: SaveItem[], content: ContentStore, extra: ExtraFile[] = []): Readable {
   const out = pack();
   const write = (name: string, data: Buffer): Promise<void> =>
     new Promise((resolve, reject) => out.entry({ name, size: data.length, mode: 0o644, mtime: new Date(0) }, data, (err) => (err ? reject(err) : resolve())));
+  const writeStream = (name: string, size: number, src: Readable): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const entry = out.entry({ name, size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
+      // The callback hears of a failure; as an 'error' event nobody listens to it would end the daemon.
+      entry.on('error', () => {});
+      src.on('error', reject);
+      src.pipe(entry);
+    });
   const written = new Set<string>();
 
   const run = async (): Promise<void> => {
-    await write('blobs/', Buffer.alloc(0)).catch(() => {});
+    // Directories of their own, so that a plain `tar -x` (or berth's cache import) can make the layout's tree.
+    for (const dir of ['blobs/', 'blobs/sha256/']) {
+      await new Promise<void>((resolve, reject) => out.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve())));
+    }
     const manifestJson: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
     const indexEntries: object[] = [];
     for (const item of items) {
@@ -40,14 +58,7 @@ export function saveImages(items: SaveItem[], content: ContentStore): Readable {
         const path = `blobs/sha256/${layer.diffId.slice(7)}`;
         if (!written.has(path)) {
           written.add(path);
-          await new Promise<void>((resolve, reject) => {
-            const entry = out.entry({ name: path, size: layer.size, mode: 0o644, mtime: new Date(0) }, (err) => (err ? reject(err) : resolve()));
-            // The callback hears of a failure; as an 'error' event nobody listens to it would end the daemon.
-            entry.on('error', () => {});
-            const src = decompressStream(content.get(layer.blob));
-            src.on('error', reject);
-            src.pipe(entry);
-          });
+          await writeStream(path, layer.size, decompressStream(content.get(layer.blob)));
         }
         layerDescs.push({ mediaType: MEDIA.ociLayer, digest: layer.diffId, size: layer.size });
       }
@@ -84,6 +95,7 @@ export function saveImages(items: SaveItem[], content: ContentStore): Readable {
     await write('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
     await write('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: indexEntries })));
     await write('manifest.json', Buffer.from(JSON.stringify(manifestJson)));
+    for (const f of extra) await writeStream(f.name, f.size, f.open());
     out.finalize();
   };
   run().catch((err: Error) => out.destroy(err));

@@ -113,6 +113,15 @@ export class ImageStore {
     return previous !== id ? previous : undefined;
   }
 
+  /** Names image `id` `repo@digest` (RepoDigests): the manifest digest a pull or push found it has in a registry. */
+  async addDigest(id: string, repo: string, digest: string): Promise<void> {
+    this.get(id);
+    const key = `${repo}@${digest}`;
+    if (this.#refs[key] === id) return;
+    this.#refs[key] = id;
+    await this.#saveRefs();
+  }
+
   async untag(ref: string): Promise<string> {
     const key = normalizeTagged(ref);
     const id = this.#refs[key];

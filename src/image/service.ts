@@ -6,16 +6,16 @@ import { ContentStore } from './content-store.ts';
 import { ImageStore } from './image-store.ts';
 import { LayerNotUnpacked, Unpacker, layerChain } from './unpack.ts';
 import { readImageArchive } from './archive-load.ts';
-import { saveImages, type SaveItem } from './archive-save.ts';
+import { saveImages, type ExtraFile, type SaveItem } from './archive-save.ts';
 import { decompressStream } from '../storage/decompress.ts';
 import { applyChanges } from './changes.ts';
 import { MEDIA, type ContainerDefaults, type ImageConfig, type ImageRecord } from './types.ts';
 import type { Snapshotter } from '../storage/snapshotter.ts';
 import { badRequest, conflict } from '../util/errors.ts';
-import { shortId } from '../util/ids.ts';
+import { sha256, shortId } from '../util/ids.ts';
 import { normalizeTagged, parseReference } from './reference.ts';
 
-export type ImageEvent = { action: 'load' | 'import' | 'tag' | 'untag' | 'delete' | 'save'; id: string; name?: string };
+export type ImageEvent = { action: 'load' | 'import' | 'tag' | 'untag' | 'delete' | 'save' | 'pull' | 'push'; id: string; name?: string };
 
 export interface ImageUsers {
   /** Containers using the image: ids and whether each is running. */
@@ -39,6 +39,8 @@ export class ImageService {
   parentOf: (id: string) => string | undefined = () => undefined;
   childrenOf: (id: string) => string[] = () => [];
   #serial: Promise<unknown> = Promise.resolve();
+  /** Blobs a pull or push holds that no image names yet: a collection keeps them. */
+  #leases = new Set<ReadonlySet<string>>();
 
   constructor(root: string, snapshots: Snapshotter) {
     this.content = new ContentStore(`${root}/content`);
@@ -98,14 +100,47 @@ export class ImageService {
     return next;
   }
 
+  /** Keeps the blobs in `blobs` (a set its owner may still add to) from being collected until the returned release is called. */
+  lease(blobs: ReadonlySet<string>): () => void {
+    this.#leases.add(blobs);
+    return () => void this.#leases.delete(blobs);
+  }
+
+  /** A pulled image: registered unless present, named by its tag (if any) and `repo@digest`, as one change of the store. */
+  registerPulled(configBytes: Buffer, layers: { blob: string; mediaType: string }[], tag: string | undefined, repo: string, digest: string): Promise<string> {
+    return this.#exclusive(async () => {
+      const id = sha256(configBytes);
+      if (!this.store.has(id)) await this.register(configBytes, layers, []);
+      if (tag) await this.store.tag(id, tag);
+      await this.store.addDigest(id, repo, digest);
+      this.onEvent({ action: 'pull', id, name: tag ?? `${repo}@${digest}` });
+      return id;
+    });
+  }
+
+  /** Records a push: image `id` is `repo@digest` in the registry (unless it was removed meanwhile). */
+  recordPushed(id: string, repo: string, digest: string, name: string): Promise<void> {
+    return this.#exclusive(async () => {
+      if (!this.store.has(id)) return;
+      await this.store.addDigest(id, repo, digest);
+      this.onEvent({ action: 'push', id, name });
+    });
+  }
+
   load(input: Readable, progress: (line: string) => void): Promise<string[]> {
     return this.#exclusive(() => this.#load(input, progress));
   }
 
-  async #load(input: Readable, progress: (line: string) => void): Promise<string[]> {
+  /** Loads an archive's images without any names it has (a build cache import); returns their IDs. */
+  loadUntagged(input: Readable): Promise<string[]> {
+    return this.#exclusive(() => this.#load(input, () => {}, false));
+  }
+
+  async #load(input: Readable, progress: (line: string) => void, named = true): Promise<string[]> {
     const images = await readImageArchive(input, this.content);
     const loaded: string[] = [];
     for (const img of images) {
+      if (!named) img.tags = [];
       const id = await this.register(img.configBytes, img.layers, img.tags);
       this.onEvent({ action: 'load', id });
       if (img.tags.length === 0) progress(`Loaded image ID: ${id}`);
@@ -115,7 +150,11 @@ export class ImageService {
     return loaded;
   }
 
-  save(names: string[]): Readable {
+  /**
+   * `docker save`; with `extra` files (a build cache export), the images go
+   * by ID alone, without their names, and the files follow them.
+   */
+  save(names: string[], extra?: ExtraFile[]): Readable {
     const items: SaveItem[] = [];
     const byId = new Map<string, SaveItem>();
     for (const name of names) {
@@ -126,6 +165,7 @@ export class ImageService {
         byId.set(id, item);
         items.push(item);
       }
+      if (extra) continue;
       // Saving by name keeps that name; saving by ID keeps every name, as docker does.
       const tags = this.#isName(name, id) ? [normalizeTagged(name)] : this.store.refsOf(id).tags;
       for (const t of tags) if (!item.tags.includes(t)) item.tags.push(t);
@@ -134,7 +174,7 @@ export class ImageService {
     Promise.all(items.map(async (it) => (it.configBytes = await this.content.read(it.record.id))))
       .then(() => {
         for (const it of items) this.onEvent({ action: 'save', id: it.record.id });
-        const tar = saveImages(items, this.content);
+        const tar = saveImages(items, this.content, extra);
         tar.on('error', (err) => out.destroy(err));
         tar.pipe(out);
       })
@@ -189,6 +229,13 @@ export class ImageService {
    */
   commitLayer(parentId: string | null, layer: Readable | null, defaults: ContainerDefaults, history: CommitHistory, tags: string[], unpack: 'now' | 'later' = 'now'): Promise<string> {
     return this.#exclusive(() => this.#commitLayer(parentId, layer, defaults, history, tags, unpack));
+  }
+
+  /** The committed snapshot holding image `id`'s files (null for none: scratch, no layers), unpacked first if need be. */
+  async snapshotOf(id: string | null): Promise<string | null> {
+    if (!id) return null;
+    await this.ensureUnpacked(id);
+    return this.chainOf(id).at(-1) ?? null;
   }
 
   /** Makes sure image `id`'s layers are snapshots (a commit unpacks after it returns; a crash may have cut that short). */
@@ -247,10 +294,18 @@ export class ImageService {
     const byName = this.#isName(nameOrId, id);
     const users = this.users.containersUsing(id);
     const result: object[] = [];
-    if (byName && refs.tags.length + refs.digests.length > 1) {
+    // As moby: a repository's digest references (a pull's or push's RepoDigests) go with its last tag; they keep no image.
+    const repo = byName ? parseReference(nameOrId).repo : '';
+    const lastOfRepo = byName && !nameOrId.includes('@') && refs.tags.filter((t) => parseReference(t).repo === repo).length === 1;
+    const repoDigests = lastOfRepo ? refs.digests.filter((d) => parseReference(d).repo === repo) : [];
+    if (byName && refs.tags.length + refs.digests.length - repoDigests.length > 1) {
       const key = await this.store.untag(nameOrId);
       this.onEvent({ action: 'untag', id, name: key });
-      return [{ Untagged: key }];
+      for (const d of repoDigests) {
+        await this.store.untag(d);
+        this.onEvent({ action: 'untag', id, name: d });
+      }
+      return [{ Untagged: key }, ...repoDigests.map((d) => ({ Untagged: d }))];
     }
     if (!byName && refs.tags.length > 1 && !force) {
       throw conflict(`conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
@@ -309,6 +364,7 @@ export class ImageService {
       for (const l of rec.layers) keepBlobs.add(l.blob);
       keepBlobs.add(rec.id);
     }
+    for (const lease of this.#leases) for (const d of lease) keepBlobs.add(d);
     const deleted: object[] = [];
     for (const c of [...chain].reverse()) {
       if (keepChains.has(c)) continue;

@@ -9,6 +9,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { major, minor } from './native.ts';
 import { readXattrs } from './meta.ts';
+import { walkTree } from './tree.ts';
 import { paxFromXattrs } from './tar-pax.ts';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './whiteout.ts';
 
@@ -26,6 +27,13 @@ type EntryHeader = Partial<tar.Header> & { name: string };
 const MAX_USTAR_ID = 0o777777;
 const READ_CHUNK = 1 << 20;
 const EMPTY = Buffer.alloc(0);
+
+/** A plain tar of everything below `dir` (not a layer: no deletions), names relative to it. */
+export function packDirectory(dir: string): Readable {
+  return packLayer((async function* () {
+    for await (const { rel, path, st } of walkTree(dir)) yield { kind: 'entry' as const, name: rel, path, st };
+  })());
+}
 
 /** A tar stream of `items`, produced as the reader consumes it. */
 export function packLayer(items: AsyncIterable<PackItem>): Readable {

@@ -3,7 +3,8 @@
 // or a bind of another path mounted there on first use and unmounted when
 // the volume is removed. Which containers use a volume is the engine's to
 // say (`users`); a volume in use is never removed.
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mountPoints } from '../util/mountinfo.ts';
 import { join } from 'node:path';
 import { randomId } from '../util/ids.ts';
 import { treeSize } from '../storage/tree.ts';
@@ -180,6 +181,5 @@ export class VolumeService {
 }
 
 async function isMountPoint(path: string): Promise<boolean> {
-  const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  return mounts.split('\n').some((l) => l.split(' ')[4] === path);
+  return (await mountPoints()).includes(path);
 }

@@ -271,7 +271,7 @@ test('every instruction\'s effect, read back from one image with docker inspect 
   await removeImages(before, 'every:1');
 });
 
-test('as moby: a stage FROM an image without PATH gets the default PATH in its Env', { todo: 'berth does not add moby\'s default PATH (dispatchState.setDefaultPath) to a stage whose base image has none' }, async () => {
+test('as moby: a stage FROM an image without PATH gets the default PATH in its Env', async () => {
   const before = await imageIds();
   try {
     const dir = context('default-path', { Dockerfile: 'FROM busybox\nENV PATH=/opt/bin:$PATH EXTRA=1\n' });

@@ -260,8 +260,9 @@ test('MAINTAINER sets the author of what follows; COPY history names its content
 test('nocachefilter (berth build --no-cache-filter) reruns the named stage only', async () => {
   const dir = context('nocachefilter', {
     Dockerfile: [
-      'FROM busybox AS one', 'RUN cat /proc/sys/kernel/random/uuid > /stamp',
-      'FROM busybox AS two', 'RUN cat /proc/sys/kernel/random/uuid > /stamp',
+      // Different lines: the same step in both stages would be one cache entry.
+      'FROM busybox AS one', 'RUN cat /proc/sys/kernel/random/uuid > /stamp # one',
+      'FROM busybox AS two', 'RUN cat /proc/sys/kernel/random/uuid > /stamp # two',
       'FROM busybox', 'COPY --from=one /stamp /one', 'COPY --from=two /stamp /two',
     ].join('\n'),
   });
@@ -298,6 +299,23 @@ test('independent stages build at once; the output stays in file order', async (
   assert.match(steps[2]!, /^3 FROM busybox AS b/);
   assert.equal(await docker(['run', '--rm', 'par:1', 'cat', '/a']), 'hello\n');
   await rmi('par:1');
+});
+
+test('stages that reach the same step at once make it once: the rebuild is fully cached', async () => {
+  const dir = context('same-step', {
+    Dockerfile: [
+      'FROM busybox AS a', 'WORKDIR /w', 'RUN sleep 0.3; echo a > a',
+      'FROM busybox AS b', 'WORKDIR /w', 'RUN sleep 0.3; echo b > b',
+      'FROM busybox', 'COPY --from=a /w/a /a', 'COPY --from=b /w/b /b',
+    ].join('\n'),
+  });
+  const first = await built(dir, ['-t', 'same:1']);
+  // One of the two WORKDIR steps is the other's: made once, used twice.
+  assert.equal(first.match(/Step \d+\/9 : WORKDIR \/w\n ---> Using cache/g)?.length, 1, first);
+  const again = await built(dir, ['-t', 'same:2']);
+  assert.doesNotMatch(again, /Running in/, again);
+  assert.equal(JSON.parse(await docker(['inspect', 'same:1']))[0].Id, JSON.parse(await docker(['inspect', 'same:2']))[0].Id);
+  await rmi('same:1', 'same:2');
 });
 
 test('FROM scratch with COPY', async () => {

@@ -1,11 +1,12 @@
 // berth build against a real berthd, side by side with `DOCKER_BUILDKIT=0
 // docker build` on the same daemon: the same output, exit codes and image
 // IDs (a build one CLI made is a cached rebuild for the other), and what
-// only berth has: -o exports, --secret, --no-cache-filter.
+// only berth has: -o exports, --secret, --no-cache-filter, --cache-to and
+// --cache-from type=local.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -92,7 +93,7 @@ function withoutBerthFlags(help: string): string {
   const out: string[] = [];
   let skipping = false;
   for (const line of lines) {
-    if (/^\s+(-o, )?--(no-cache-filter|output|secret) /.test(line)) skipping = true;
+    if (/^\s+(-o, )?--(cache-to|no-cache-filter|output|secret) /.test(line)) skipping = true;
     else if (!/^ {20,}\S/.test(line)) skipping = false;
     if (!skipping) out.push(line);
   }
@@ -403,4 +404,40 @@ test('builder prune: the same confirmation and report as docker; the next build 
   assert.match(pruned, /^Deleted build cache objects:\n(\S+\n)+\nTotal reclaimed space: /);
   assert.doesNotMatch(await ok('berth', ['build', dir]), /Using cache/);
   await ok('berth', ['rmi', 'prune:1']);
+});
+
+test('--cache-to type=local and --cache-from type=local: a pruned daemon rebuilds from the export, cache mounts included', async () => {
+  const dir = context('cache-export', {
+    Dockerfile: [
+      'FROM busybox AS tool', 'RUN echo tool > /tool',
+      'FROM busybox', 'RUN --mount=type=cache,target=/cache echo kept-in-cache > /cache/data',
+      'COPY --from=tool /tool /tool', 'COPY app.txt /app.txt', 'CMD ["cat", "/app.txt"]',
+    ].join('\n'),
+    'app.txt': 'app',
+  });
+  const dest = join(work, 'exported-cache');
+  const first = await ok('berth', ['build', '-q', '--cache-to', `type=local,dest=${dest},mode=max`, dir]);
+  const id = first.trim();
+  assert.ok(existsSync(join(dest, 'index.json')) && existsSync(join(dest, 'berth-cache', 'cache.json')), 'an OCI layout with berth\'s index');
+  assert.ok(readdirSync(join(dest, 'berth-cache', 'mounts')).length >= 1, 'the cache mount is in the export');
+
+  // Nothing left here: no cache, no step images, no cache mounts.
+  await ok('berth', ['rmi', id]);
+  await ok('berth', ['builder', 'prune', '-af']);
+  await ok('berth', ['image', 'prune', '-f']);
+  const cold = await ok('berth', ['build', '--cache-from', `type=local,src=${dest}`, dir]);
+  assert.match(cold, /^Imported build cache from .*: \d+ steps, 1 cache mounts$/m);
+  assert.doesNotMatch(cold, /Running in/, 'every step came from the imported cache');
+  assert.match(cold, new RegExp(`Successfully built ${id.replace(/^sha256:/, '').slice(0, 12)}`));
+  // The cache mount's content came back too: a new step reading it sees the first build's file.
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN --mount=type=cache,target=/cache cp /cache/data /seen\n');
+  await ok('berth', ['build', '-t', 'cache-export:seen', dir]);
+  assert.equal((await cli('berth', ['run', '--rm', 'cache-export:seen', 'cat', '/seen'])).stdout, 'kept-in-cache\n');
+
+  const bad = await cli('berth', ['build', '--cache-from', `type=local,src=${join(work, 'no-such-dir')}`, dir]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /not a directory/);
+  assert.match((await cli('berth', ['build', '--cache-to', 'type=registry,ref=x', dir])).stderr, /unsupported cache type "registry"/);
+  await ok('berth', ['rmi', 'cache-export:seen']);
+  await ok('berth', ['builder', 'prune', '-af']);
 });

@@ -3,6 +3,9 @@
 // a store the next start loads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TestDaemon, sleep } from '../helpers/daemon.ts';
 
 const d = TestDaemon.forFile();
@@ -72,4 +75,23 @@ test('kill -9 of berthd in the middle of creates, removes and loads leaves a loa
   assert.equal(r.stdout, 'alive\n');
   const ids = (await d.docker(['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
   if (ids.length) assert.equal((await d.docker(['rm', '-f', ...ids])).code, 0);
+});
+
+test('what a crash leaves of builds (contexts, mounted build filesystems) is gone after the next start', async () => {
+  const mnt = join(d.dataRoot, 'build', 'mnt', 'crashed-fs');
+  const ctx = join(d.dataRoot, 'build', 'tmp', 'crashed-context');
+  mkdirSync(mnt, { recursive: true });
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM busybox\n');
+  await d.halt(true);
+  // As a build filesystem mounted when berthd died.
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', mnt]);
+  try {
+    await d.launch();
+    assert.equal(existsSync(mnt), false);
+    assert.equal(existsSync(ctx), false);
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(mnt), false);
+  } finally {
+    if (readFileSync('/proc/self/mountinfo', 'utf8').includes(mnt)) execFileSync('umount', [mnt]);
+  }
 });

@@ -46,6 +46,9 @@ test('miss reasons: file, build arg, instruction, source, parent', () => {
   assert.equal(missReason({ ...copy, files: { 'app.c': '1', 'x.h': '1', 'y.h': '1' } }, cached), 'file y.h added');
   assert.equal(missReason({ ...copy, files: { 'app.c': '1' } }, cached), 'file x.h removed');
   assert.equal(missReason({ ...copy, instruction: 'COPY other.c .' }, cached), 'instruction changed');
+  // Another kind of step after the same parent is not a changed line (another stage, a new step): nothing to say.
+  assert.equal(missReason({ ...copy, instruction: 'RUN make' }, cached), undefined);
+  assert.equal(missReason({ ...copy, instruction: '/bin/sh -c #(nop)  ENV A=1' }, cached), undefined);
   assert.equal(missReason({ ...copy, parent: 'sha256:new' }, cached), 'parent changed');
   assert.equal(missReason({ ...copy, parent: 'sha256:new', instruction: 'COPY z .' }, cached), undefined);
   assert.equal(missReason(base, []), undefined);

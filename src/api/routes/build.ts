@@ -10,6 +10,7 @@ import { parseReference } from '../../image/reference.ts';
 import { openContext } from '../../build/context.ts';
 import { Build } from '../../build/executor.ts';
 import { TargetError } from '../../build/stages.ts';
+import { parseSecrets, SECRETS_HEADER } from '../../build/run-mounts.ts';
 
 export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): void {
   router.add('POST', '/build', async ({ req, res, query }) => {
@@ -25,6 +26,14 @@ export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): vo
     const labels = jsonParam(query.get('labels')) as Record<string, string>;
     const quiet = boolParam(query, 'q');
     const dockerfileName = query.get('dockerfile') || 'Dockerfile';
+    // berth's own: the secrets RUN --mount=type=secret reads (`berth build --secret`).
+    const header = req.headers[SECRETS_HEADER];
+    let secrets: Map<string, Buffer>;
+    try {
+      secrets = parseSecrets(Array.isArray(header) ? header.join(',') : header);
+    } catch (err) {
+      throw badRequest(messageOf(err));
+    }
     // As moby: until something is written, a failure is the HTTP error
     // (a Dockerfile parse error is a 400 the CLI shows as "Error response
     // from daemon: …"); after that it is an errorDetail in the stream.
@@ -47,7 +56,7 @@ export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): vo
           contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
           target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
           mountDir: join(root, 'mnt'), tmpDir: join(root, 'tmp'), cache: buildCache, noCache: boolParam(query, 'nocache'),
-          noCacheStages: new Set(stringList(query.get('nocachefilter')).map((n) => n.toLowerCase())),
+          noCacheStages: new Set(stringList(query.get('nocachefilter')).map((n) => n.toLowerCase())), secrets,
         }, stream);
       } catch (err) {
         throw badRequest(messageOf(err));

@@ -65,7 +65,7 @@ export function systemRoutes(router: Router, { engine, info, buildCache }: ApiDe
       Images: images.map((i) => ({ ...i, SharedSize: 0 })),
       Containers: containers,
       Volumes: await volumesUsage(engine),
-      BuildCache: buildCache.usage(),
+      BuildCache: await buildCache.usage(),
     });
   });
 }

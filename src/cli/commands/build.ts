@@ -20,7 +20,9 @@ const bytes = (v: string): string => String(ramInBytes(v));
 const FLAGS: FlagSpec[] = [
   { name: 'add-host', kind: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
   { name: 'build-arg', kind: 'list', usage: 'Set build-time variables', validate: validateEnv },
-  { name: 'cache-from', kind: 'list', type: 'strings', csv: true, usage: 'Images to consider as cache sources' },
+  // Also berth's exported caches ("type=local,src=path"), which is why its values are not split at commas here.
+  { name: 'cache-from', kind: 'list', type: 'strings', usage: 'Images to consider as cache sources' },
+  { name: 'cache-to', kind: 'list', usage: 'Cache export destination (format: "type=local,dest=path[,mode=min|max]")' },
   { name: 'cgroup-parent', kind: 'string', usage: 'Set the parent cgroup for the "RUN" instructions during build' },
   { name: 'compress', kind: 'bool', usage: 'Compress the build context using gzip' },
   { name: 'cpu-period', kind: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
@@ -114,7 +116,7 @@ export function countUpload(body: Readable, out: Writable, tty: boolean): Readab
   return body.pipe(counter);
 }
 
-function request(ctx: Context, flags: ParsedFlags, dockerfile: string, platform: string, secrets: Map<string, Buffer>): BuildRequest {
+function request(ctx: Context, flags: ParsedFlags, dockerfile: string, platform: string, secrets: Map<string, Buffer>, cacheFrom: string[]): BuildRequest {
   const buildArgs: Record<string, string | null> = {};
   for (const arg of flags.list('build-arg').map((a) => resolveEnv(a, ctx.env))) {
     const eq = arg.indexOf('=');
@@ -138,7 +140,7 @@ function request(ctx: Context, flags: ParsedFlags, dockerfile: string, platform:
     platform,
     extraHosts: flags.list('add-host'),
     securityOpt: flags.list('security-opt'),
-    cacheFrom: flags.list('cache-from'),
+    cacheFrom,
     isolation: flags.string('isolation'),
     squash: flags.bool('squash'),
     cgroupParent: flags.string('cgroup-parent'),
@@ -162,6 +164,11 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
   const tarToStdout = output?.type === 'tar' && output.dest === '-';
   if (tarToStdout && ctx.stdout.isTTY) throw new Error('dest file is required for tar exporter. refusing to write to console');
   const secrets = await readSecrets(flags.list('secret'), ctx.env);
+  // The cache archive code loads only when a cache is exported or imported.
+  const cacheFlags = flags.list('cache-to').length > 0 || flags.list('cache-from').some((v) => /(^|,)type=/.test(v));
+  const caches = cacheFlags ? await import('../build-cache.ts') : undefined;
+  const cacheTo = caches ? flags.list('cache-to').map(caches.parseCacheTo) : [];
+  const cacheFrom = caches ? caches.parseCacheFrom(flags.list('cache-from')) : { imports: [], images: flags.list('cache-from').flatMap((v) => v.split(',')) };
   const quiet = flags.bool('quiet');
   // With the image's tar on stdout, everything else goes to stderr.
   const out = tarToStdout ? ctx.stderr : ctx.stdout;
@@ -181,10 +188,11 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
   // The archive code loads only for a build: --help and flag errors stay quick.
   const { openBuildContext } = await import('../build-context.ts');
   const context = await openBuildContext(spec, flags.string('file'), ctx.stdin);
+  if (caches) await caches.importCaches(ctx.client, cacheFrom.imports, progress);
   let imageId = '';
   try {
     const body = flags.bool('compress') ? context.body.pipe(createGzip()) : context.body;
-    const res = await buildImage(ctx.client, countUpload(body, progress, tty), request(ctx, flags, context.dockerfile, platform, secrets)).catch((err: unknown) => {
+    const res = await buildImage(ctx.client, countUpload(body, progress, tty), request(ctx, flags, context.dockerfile, platform, secrets, cacheFrom.images)).catch((err: unknown) => {
       if (quiet) ctx.stderr.write(held());
       throw err;
     });
@@ -213,5 +221,6 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
     if (!printed) throw new Error(`Server did not provide an image ID. Cannot write ${iidfile}`);
     await writeFile(iidfile, printed, { mode: 0o666 });
   }
+  for (const to of cacheTo) await caches!.exportCache(ctx.client, imageId || printed.trim(), to, progress);
   if (output) await (await import('../build-output.ts')).exportImage(ctx.client, imageId || printed.trim(), output, ctx.stdout);
 }
