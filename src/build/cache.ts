@@ -62,8 +62,9 @@ export class BuildCache {
     return e.image;
   }
 
-  explain(inputs: StepInputs): string | undefined {
-    return missReason(inputs, [...this.#entries.values()].filter((e) => this.#images.store.has(e.image)));
+  /** Why `inputs` missed, judged against the steps cached before `since` (a build's own steps are other stages, not earlier versions). */
+  explain(inputs: StepInputs, since: string): string | undefined {
+    return missReason(inputs, [...this.#entries.values()].filter((e) => e.created < since && this.#images.store.has(e.image)));
   }
 
   async record(key: string, inputs: StepInputs, image: string): Promise<void> {

@@ -82,6 +82,8 @@ export class Build {
   /** Every image the build made, removed at the end unless it is the result or cached. */
   readonly #made: string[] = [];
   readonly #results = new Map<number, string | null>();
+  /** When the build began: what the cache held before it is what a miss is explained by. */
+  readonly #started = new Date().toISOString();
   /** Steps being made now, by cache key: stages that reach the same step at once make it once. */
   readonly #making = new Map<string, Promise<string>>();
   #steps = 0;
@@ -282,7 +284,7 @@ export class Build {
         state.imageId = hit;
         return;
       }
-      const why = cache.explain(inputs);
+      const why = cache.explain(inputs, this.#started);
       if (why) state.out(` ---> Cache miss: ${why}\n`);
     }
     const job = (async () => {
