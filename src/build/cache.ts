@@ -255,16 +255,7 @@ export class CacheMounts {
       const now = new Date().toISOString();
       const fresh: CacheMountInfo = { ...about, created: now, lastUsed: now, usageCount: 0 };
       if ((await lstat(path).catch(() => undefined))?.isDirectory()) return await readJsonOr(`${path}.json`, fresh).catch(() => fresh);
-      const tmp = join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-      await mkdir(tmp);
-      try {
-        await init(tmp);
-        await writeJsonAtomic(`${path}.json`, fresh);
-        await rename(tmp, path);
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw err;
-      }
+      await this.#install(path, fresh, init);
       return fresh;
     } finally {
       unlock();
@@ -291,24 +282,36 @@ export class CacheMounts {
     const unlock = await this.#locks.acquire(`make:${m.name}`);
     try {
       if (this.#users.has(m.name)) return false;
-      const path = join(this.root, m.name);
-      const tmp = join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-      await mkdir(tmp);
-      try {
-        await applyLayer(tmp, createReadStream(m.tar), { whiteouts: 'none' });
-        const doomed = join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-        await rename(path, doomed).catch(() => {});
-        await writeJsonAtomic(`${path}.json`, m.meta);
-        await rename(tmp, path);
-        await rm(doomed, { recursive: true, force: true });
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw err;
-      }
+      await this.#install(join(this.root, m.name), m.meta, (tmp) => applyLayer(tmp, createReadStream(m.tar), { whiteouts: 'none' }).then(() => {}));
       return true;
     } finally {
       unlock();
     }
+  }
+
+  /**
+   * Puts a directory at `path` that `fill` made under a temporary name
+   * (a crash leaves a temp that init sweeps, never half a directory), with
+   * `meta` beside it; what was at `path` goes.
+   */
+  async #install(path: string, meta: object, fill: (tmp: string) => Promise<void>): Promise<void> {
+    const tmp = this.#temp();
+    await mkdir(tmp);
+    try {
+      await fill(tmp);
+      const doomed = this.#temp();
+      await rename(path, doomed).catch(() => {});
+      await writeJsonAtomic(`${path}.json`, meta);
+      await rename(tmp, path);
+      await rm(doomed, { recursive: true, force: true });
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  #temp(): string {
+    return join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
   }
 
   /** The directories there are, by name. */
@@ -349,7 +352,7 @@ export class CacheMounts {
         if (this.#users.has(name)) continue;
         const path = join(this.root, name);
         space += await treeSize(path).catch(() => 0);
-        const doomed = join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+        const doomed = this.#temp();
         await rename(path, doomed);
         await rm(`${path}.json`, { force: true });
         await rm(doomed, { recursive: true, force: true });

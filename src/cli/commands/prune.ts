@@ -121,7 +121,6 @@ export const volumePrune: Command = {
   },
 };
 
-/** The filters worth echoing in the warning, as docker lists them. */
 export const builderPrune: Command = {
   use: '[OPTIONS]',
   args: { max: 0 },
@@ -138,6 +137,7 @@ export const builderPrune: Command = {
   },
 };
 
+/** The filters worth echoing in the warning, as docker lists them. */
 function shownFilters(filters: Filters): string[] {
   return ['label', 'label!', 'until'].flatMap((name) => Object.keys(filters[name] ?? {}).map((v) => `${name}=${v}`)).sort();
 }
