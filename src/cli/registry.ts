@@ -38,6 +38,7 @@ const pause = entry('Pause all processes within one or more containers', async (
 const port = entry('List port mappings or a specific mapping for the container', async () => (await import('./commands/port.ts')).port);
 const ps = entry('List containers', async () => (await import('./commands/ps.ts')).ps);
 const pull = entry('Download an image from a registry', async () => (await import('./commands/pull.ts')).pull);
+const push = entry('Upload an image to a registry', async () => (await import('./commands/push.ts')).push);
 const rename = entry('Rename a container', async () => (await import('./commands/lifecycle.ts')).rename);
 const restart = entry('Restart one or more containers', async () => (await import('./commands/lifecycle.ts')).restart);
 const rm = entry('Remove one or more containers', async () => (await import('./commands/lifecycle.ts')).rm);
@@ -56,13 +57,13 @@ const wait = entry('Block until one or more containers stop, then print their ex
 
 /** Top-level commands; the first block is docker's "Common Commands". */
 export const commands: Record<string, Entry> = {
-  run, exec, ps, build, pull, images, version, info,
+  run, exec, ps, build, pull, push, images, version, info,
   attach, commit, cp, create, diff, events, export: exportCmd, history, import: importCmd,
   inspect: entry('Return low-level information on berth objects', async () => (await import('./commands/inspect.ts')).inspect),
   kill, load, logs, pause, port, rename, restart, rm, rmi, save, start, stop, tag, top, unpause, wait,
 };
 
-export const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'images', 'version', 'info'];
+export const COMMON = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'version', 'info'];
 
 export const groups: Record<string, Group> = {
   builder: {
@@ -86,7 +87,7 @@ export const groups: Record<string, Group> = {
       inspect: entry('Display detailed information on one or more images', async () => (await import('./commands/inspect.ts')).imageInspect),
       load, ls: images, list: images,
       prune: entry('Remove unused images', async () => (await import('./commands/prune.ts')).imagePrune),
-      pull, rm: rmi, remove: rmi, save, tag,
+      pull, push, rm: rmi, remove: rmi, save, tag,
     },
   },
   network: {

@@ -63,12 +63,17 @@ export function importImage(c: Client, opts: ImportOptions): Promise<IncomingMes
   });
 }
 
-/** A JSON progress stream. */
-export function pullImage(c: Client, image: string, tag: string, platform?: string): Promise<IncomingMessage> {
+/** A JSON progress stream; `auth` is the X-Registry-Auth value (base64url JSON credentials, "e30=" for none). */
+export function pullImage(c: Client, image: string, tag: string, platform?: string, auth = 'e30='): Promise<IncomingMessage> {
   return c.request('POST', '/images/create', {
     query: { fromImage: image, tag, platform: platform || undefined },
-    headers: { 'X-Registry-Auth': 'e30=' },
+    headers: { 'X-Registry-Auth': auth },
   });
+}
+
+/** A JSON progress stream; an empty tag pushes every tag of the repository. */
+export function pushImage(c: Client, name: string, tag: string, auth = 'e30='): Promise<IncomingMessage> {
+  return c.request('POST', `/images/${encodeURIComponent(name)}/push`, { query: { tag }, headers: { 'X-Registry-Auth': auth } });
 }
 
 export function pruneImages(c: Client, filters?: Filters): Promise<PruneReport> {

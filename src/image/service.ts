@@ -388,7 +388,7 @@ export class ImageService {
     const intermediates = this.intermediates();
     for (const rec of this.store.list()) {
       const refs = this.store.refsOf(rec.id);
-      if (!all && (refs.tags.length > 0 || intermediates.has(rec.id))) continue;
+      if (!all && (refs.tags.length + refs.digests.length > 0 || intermediates.has(rec.id))) continue;
       if (!filter(rec, (await this.config(rec.id)).config?.Labels ?? null)) continue;
       if (this.users.containersUsing(rec.id).length > 0) continue;
       const size = rec.layers.reduce((n, l) => n + l.size, 0);
