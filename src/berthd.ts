@@ -12,6 +12,7 @@ import { ExecManager } from './engine/exec.ts';
 import { buildRouter, listen } from './api/server.ts';
 import { BuildCache } from './build/cache.ts';
 import { sweepBuildLeftovers } from './build/leftovers.ts';
+import { BlobSources } from './distribution/blob-sources.ts';
 import { ensureDir } from './util/fs-atomic.ts';
 import { VERSION } from './version.ts';
 import { cgroupVersion } from './runtime/cgroups.ts';
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
   await sweepBuildLeftovers(join(dataRoot, 'build'));
   const buildCache = new BuildCache(join(dataRoot, 'build', 'cache.json'), images);
   await buildCache.init();
-  const server = await listen(buildRouter({ engine, execs, info, buildCache }), socketPath);
+  const server = await listen(buildRouter({ engine, execs, info, buildCache, blobSources: new BlobSources() }), socketPath);
   if (values['log-level'] !== 'error') process.stderr.write(`berthd ${VERSION}: API listening on ${socketPath} (storage ${snapshots.driver})\n`);
 
   let stopping = false;

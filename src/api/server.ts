@@ -13,6 +13,7 @@ import { volumeRoutes } from './routes/volumes.ts';
 import { execRoutes } from './routes/exec.ts';
 import { buildRoutes } from './routes/build.ts';
 import { buildCacheRoutes } from './routes/build-cache.ts';
+import type { BlobSources } from '../distribution/blob-sources.ts';
 import { notFound, ApiError } from '../util/errors.ts';
 import type { ExecManager } from '../engine/exec.ts';
 
@@ -21,6 +22,8 @@ export interface ApiDeps {
   execs: ExecManager;
   info: () => Promise<object>;
   buildCache: BuildCache;
+  /** Where blobs were seen in registries (pulls, builds' pulls), for cross-repository mounts on push. */
+  blobSources: BlobSources;
 }
 
 export function buildRouter(deps: ApiDeps): Router {

@@ -52,6 +52,8 @@ export interface BuildOptions {
   cache: BuildCache;
   /** --no-cache: every step runs (and its result replaces the cached one). */
   noCache: boolean;
+  /** Pulls an image by reference (its progress as text into `out`); `always` (--pull) even when it is here. */
+  pull?: { always: boolean; image: (ref: string, out: (text: string) => void) => Promise<string> };
   /** --no-cache-filter: the stages (by name, lower-cased) whose steps all run. */
   noCacheStages?: ReadonlySet<string>;
   /** The secrets RUN --mount=type=secret can mount, by id. */
@@ -82,6 +84,8 @@ export class Build {
   /** Every image the build made, removed at the end unless it is the result or cached. */
   readonly #made: string[] = [];
   readonly #results = new Map<number, string | null>();
+  /** Images named by reference, resolved or pulled once per build. */
+  readonly #pulled = new Map<string, Promise<string>>();
   /** When the build began: what the cache held before it is what a miss is explained by. */
   readonly #started = new Date().toISOString();
   /** Steps being made now, by cache key: stages that reach the same step at once make it once. */
@@ -183,16 +187,30 @@ export class Build {
     const noCache = this.#opts.noCache || (stage.name !== undefined && !!this.#opts.noCacheStages?.has(stage.name));
     const fresh = (imageId: string | null, config: ContainerDefaults): StageState => ({ imageId, config: withDefaultPath(config), cmdSet: false, args: new Map(), out, noCache });
     if (stage.base.kind === 'scratch') return fresh(null, {});
-    const imageId = stage.base.kind === 'stage' ? this.#results.get(stage.base.index) ?? null : this.#image(stage.base.ref);
+    const imageId = stage.base.kind === 'stage' ? this.#results.get(stage.base.index) ?? null : await this.#image(stage.base.ref, out);
     return fresh(imageId, imageId ? (await this.#engine.images.config(imageId)).config ?? {} : {});
   }
 
-  #image(ref: string): string {
-    try {
-      return this.#engine.images.resolve(ref);
-    } catch {
-      throw new Error(`pull access denied for ${ref}: no such image here, and berth cannot pull images yet; load or import it first`);
+  /**
+   * The image a FROM, COPY --from or RUN --mount from= names: pulled when it
+   * is not here, or every time with --pull, as the classic builder does
+   * (once per build however many stages name it), its progress in `out`.
+   */
+  #image(ref: string, out: (text: string) => void): Promise<string> {
+    let job = this.#pulled.get(ref);
+    if (!job) {
+      const here = ((): string | undefined => {
+        try {
+          return this.#engine.images.resolve(ref);
+        } catch {
+          return undefined;
+        }
+      })();
+      const pull = this.#opts.pull;
+      job = here !== undefined && !pull?.always ? Promise.resolve(here) : pull ? pull.image(ref, out) : Promise.reject(new Error(`No such image: ${ref}`));
+      this.#pulled.set(ref, job);
     }
+    return job;
   }
 
   async #execute(stage: Stage, state: StageState, ins: Instruction): Promise<void> {
@@ -317,7 +335,7 @@ export class Build {
     const declared = [...state.args].filter(([k]) => !inEnv(k));
     const args = [...declared, ...proxies.filter(([k]) => !inEnv(k))];
     const shown = declared.map(([k, v]) => `${k}=${v}`).sort(byteOrder);
-    const mounts = this.#mounts(stage, state, ins);
+    const mounts = await this.#mounts(stage, state, ins);
     // --network=default is the build's own network mode.
     const network = ins.network === 'none' || ins.network === 'host' ? ins.network : undefined;
     // The key holds the config RUN starts from (Env, User, WorkingDir, Shell…), the argv and the build args it sees;
@@ -342,20 +360,20 @@ export class Build {
   }
 
   /** RUN's --mount flags expanded with the stage's args and ENV, each with the image its from= names. */
-  #mounts(stage: Stage, state: StageState, ins: RunInstruction): RunMountRequest[] {
+  async #mounts(stage: Stage, state: StageState, ins: RunInstruction): Promise<RunMountRequest[]> {
     if (ins.mounts.length === 0) return [];
     const env = this.#env(state);
     const planned = planMounts(ins.mounts.map((m) => m.spec), (w) => this.#lex.processWord(w, env), state.config.WorkingDir ?? '/');
     // The stage graph resolved each from= in order (an ONBUILD trigger's are looked up as images).
     const sources = stage.sources.get(stage.instructions.indexOf(ins)) ?? [];
     let next = 0;
-    return planned.map((mount, i) => {
+    return Promise.all(planned.map(async (mount, i) => {
       const from = ins.mounts[i]!.from;
       if (from === undefined) return { mount };
       const source = sources[next++];
       if (mount.type === 'tmpfs') return { mount };
-      return { mount, fromImage: source?.kind === 'stage' ? this.#results.get(source.index) ?? null : this.#image(from) };
-    });
+      return { mount, fromImage: source?.kind === 'stage' ? this.#results.get(source.index) ?? null : await this.#image(from, state.out) };
+    }));
   }
 
   /** Opens a build filesystem on the current image, lets `write` fill it and commits it as the next layer. */
@@ -387,7 +405,7 @@ export class Build {
     const sources = written.filter((s) => !isRemoteSource(s));
     const dest = word(ins.dest);
     const mode = ins.chmod !== undefined ? parseMode(word(ins.chmod)) : undefined;
-    const from = this.#sourceOf(stage, ins);
+    const from = await this.#sourceOf(stage, state, ins);
     const chown = ins.chown !== undefined ? word(ins.chown) : undefined;
     const downloads = join(this.#opts.tmpDir, `add-${randomId()}`);
     try {
@@ -432,11 +450,11 @@ export class Build {
   }
 
   /** undefined: the context; otherwise the image (null: an empty stage) a --from names. */
-  #sourceOf(stage: Stage, ins: CopyInstruction): string | null | undefined {
+  async #sourceOf(stage: Stage, state: StageState, ins: CopyInstruction): Promise<string | null | undefined> {
     if (ins.from === undefined || ins.from === '') return undefined;
     const source = stage.sources.get(stage.instructions.indexOf(ins))?.[0];
     if (source?.kind === 'stage') return this.#results.get(source.index) ?? null;
-    return this.#image(ins.from);
+    return this.#image(ins.from, state.out);
   }
 
   async #finish(id: string | null): Promise<string> {

@@ -6,6 +6,7 @@
 import { RegistryError, responseError } from './errors.ts';
 import type { Challenge } from './challenge.ts';
 import { readBody, send } from './transport.ts';
+import { registryDomainOf } from './endpoint.ts';
 
 export interface AuthConfig {
   username?: string;
@@ -52,6 +53,25 @@ export function decodeAuthHeader(value: string | string[] | undefined): AuthConf
   } catch {
     return {};
   }
+}
+
+/**
+ * X-Registry-Config (what docker sends with a build): base64url JSON of
+ * registry address → credentials; the entry for registry `domain`, if any.
+ */
+export function authForRegistry(value: string | string[] | undefined, domain: string): AuthConfig {
+  if (typeof value !== 'string' || !value.trim()) return {};
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(value.trim(), 'base64url').toString('utf8'));
+  } catch {
+    return {};
+  }
+  if (!doc || typeof doc !== 'object') return {};
+  for (const [address, creds] of Object.entries(doc)) {
+    if (registryDomainOf(address) === domain) return authConfigFrom(creds);
+  }
+  return {};
 }
 
 /** "repository:library/busybox:pull,push" */

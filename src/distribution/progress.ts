@@ -13,6 +13,12 @@ export interface ProgressMessage {
 
 export type ProgressSink = (m: ProgressMessage) => void;
 
+/** The line a plain (not a terminal) display shows for `m`: statuses only, no byte counts or bars. */
+export function plainLine(m: ProgressMessage): string | undefined {
+  if (!m.status || m.progress || m.progressDetail?.current !== undefined) return undefined;
+  return m.id ? `${m.id}: ${m.status}\n` : `${m.status}\n`;
+}
+
 /** How often a layer's byte count is reported at most. */
 const EVERY_MS = 100;
 

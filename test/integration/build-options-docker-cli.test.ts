@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.ts';
 import { buildHelpers } from '../helpers/build.ts';
 import { freePort } from '../helpers/net.ts';
+import { TestRegistry } from '../helpers/registry.ts';
 
 const d = TestDaemon.forFile();
 const { work, context, build, built, docker } = buildHelpers(d, 'berth-build-opts-');
@@ -352,4 +353,32 @@ test('gzip, bzip2 and xz-compressed contexts (POST /build)', async () => {
     await rmi(`${name}:1`);
   }
   assert.equal(await docker(['images', '-qa', '--filter', 'dangling=true']), dangling);
+});
+
+test('a base image that is not here is pulled from its registry; --pull pulls it again; COPY --from an image pulls too', async () => {
+  const reg = new TestRegistry();
+  await reg.start();
+  try {
+    const base = `${reg.host}/base:1`;
+    await docker(['tag', 'busybox', base]);
+    await docker(['push', base]);
+    await docker(['rmi', base]);
+    const dir = context('pull-base', { Dockerfile: `FROM ${base}\nCOPY --from=${reg.host}/tools:1 /tool /tool\nRUN cat /tool\n` });
+    await docker(['tag', 'busybox', `${reg.host}/tools:1`]);
+    // tools:1 gets a file of its own, so that COPY --from has something to take.
+    const tool = context('pull-tool', { Dockerfile: 'FROM busybox\nRUN echo from-the-registry > /tool\n' });
+    await built(tool, ['-t', `${reg.host}/tools:1`]);
+    await docker(['push', `${reg.host}/tools:1`]);
+    await docker(['rmi', `${reg.host}/tools:1`]);
+    const first = await built(dir, ['-t', 'pulled:1']);
+    assert.match(first, new RegExp(`Step 1/3 : FROM ${reg.host}/base:1\\n1: Pulling from base\\n`));
+    assert.match(first, /Status: Downloaded newer image for .*\/tools:1/);
+    assert.match(first, /from-the-registry/);
+    const again = await built(dir, ['--pull', '-t', 'pulled:2']);
+    assert.match(again, /Status: Image is up to date for .*\/base:1/);
+    assert.match(again, /Using cache/);
+    await rmi('pulled:1', 'pulled:2', base, `${reg.host}/tools:1`);
+  } finally {
+    await reg.stop();
+  }
 });

@@ -195,10 +195,7 @@ test("errors: docker's words, and the daemon stays up", async () => {
   const refused = await d.docker(['pull', `127.0.0.1:${port}/app:1`]);
   assert.equal(refused.code, 1);
   assert.equal(refused.stderr, `Error response from daemon: Get "http://127.0.0.1:${port}/v2/": dial tcp 127.0.0.1:${port}: connect: connection refused\n`);
-  // Docker Hub names go to registry-1.docker.io over HTTPS; with no network here, a quick, clear error.
-  const hub = await d.docker(['pull', 'alpine:3']);
-  assert.equal(hub.code, 1);
-  assert.match(hub.stderr, /^Error response from daemon: Get "https:\/\/registry-1\.docker\.io\/v2\/": /);
+  // (Docker Hub names resolve to registry-1.docker.io: the unit tests check that; no test sends traffic off this machine.)
   const noImage = await d.docker(['push', `${reg.host}/nothing:1`]);
   assert.equal(noImage.code, 1);
   assert.equal(noImage.stdout, `The push refers to repository [${reg.host}/nothing]\n`);

@@ -10,9 +10,13 @@ import { parseReference } from '../../image/reference.ts';
 import { openContext } from '../../build/context.ts';
 import { Build } from '../../build/executor.ts';
 import { TargetError } from '../../build/stages.ts';
+import { authForRegistry } from '../../distribution/auth.ts';
+import { resolveRemote } from '../../distribution/endpoint.ts';
+import { plainLine } from '../../distribution/progress.ts';
+import { pullImage } from '../../distribution/pull.ts';
 import { parseSecrets, SECRETS_HEADER } from '../../build/run-mounts.ts';
 
-export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): void {
+export function buildRoutes(router: Router, { engine, buildCache, blobSources }: ApiDeps): void {
   router.add('POST', '/build', async ({ req, res, query }) => {
     const tags = query.getAll('t');
     for (const t of tags) {
@@ -57,6 +61,17 @@ export function buildRoutes(router: Router, { engine, buildCache }: ApiDeps): vo
           target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
           mountDir: join(root, 'mnt'), tmpDir: join(root, 'tmp'), cache: buildCache, noCache: boolParam(query, 'nocache'),
           noCacheStages: new Set(stringList(query.get('nocachefilter')).map((n) => n.toLowerCase())), secrets,
+          // Base images not here are pulled (every one with `pull`), with the build's registry credentials.
+          pull: {
+            always: boolParam(query, 'pull'),
+            image: (ref, out) => pullImage({
+              ref, auth: authForRegistry(req.headers['x-registry-config'], resolveRemote(ref).endpoint.domain),
+              images: engine.images, sources: blobSources, progress: (m) => {
+                const line = plainLine(m);
+                if (line) out(line);
+              },
+            }),
+          },
         }, stream);
       } catch (err) {
         throw badRequest(messageOf(err));

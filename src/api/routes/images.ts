@@ -11,17 +11,14 @@ import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isDigest } from '../../image/content-store.ts';
 import { authConfigFrom, decodeAuthHeader } from '../../distribution/auth.ts';
-import { BlobSources } from '../../distribution/blob-sources.ts';
 import { login } from '../../distribution/login.ts';
 import { parsePlatform } from '../../distribution/manifest.ts';
 import type { ProgressSink } from '../../distribution/progress.ts';
 import { pullImage } from '../../distribution/pull.ts';
 import { pushImage } from '../../distribution/push.ts';
 
-export function imageRoutes(router: Router, { engine }: ApiDeps): void {
+export function imageRoutes(router: Router, { engine, blobSources: sources }: ApiDeps): void {
   const images = engine.images;
-  // Where blobs were seen in registries, for cross-repository mounts on push.
-  const sources = new BlobSources();
 
   router.add('GET', '/images/json', async ({ res, query }) => {
     const filters = filtersParam(query);
