@@ -1,25 +1,22 @@
 // berth build's cache export and import (--cache-to, and --cache-from with a
 // type): the daemon writes and reads one archive (its step images as a
 // docker-save / OCI layout, berth's cache index, the cache mounts' files);
-// here it is unpacked into a directory, or packed from one. A --cache-from
-// without `type=` is docker's classic option, image names sent as they are.
+// for type=local it is unpacked into a directory here, or packed from one;
+// type=registry the daemon pushes or pulls itself, with the credentials
+// docker's config has for that registry. A --cache-from without `type=` is
+// docker's classic option, image names sent as they are.
 import { mkdir, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { exportBuildCache, importBuildCache } from '../client/build.ts';
+import { exportBuildCache, importBuildCache, pullBuildCache, pushBuildCache } from '../client/build.ts';
+import { parseReference } from '../image/reference.ts';
+import { registryAuth } from './commands/pull.ts';
 import type { Client } from '../client/client.ts';
 import { packDirectory } from '../storage/layer-pack.ts';
 import { applyLayer } from '../storage/layer-apply.ts';
 
-export interface CacheTo {
-  type: 'local';
-  dest: string;
-  mode: 'min' | 'max';
-}
+export type CacheTo = { type: 'local'; dest: string; mode: 'min' | 'max' } | { type: 'registry'; ref: string; mode: 'min' | 'max' };
 
-export interface CacheFrom {
-  type: 'local';
-  src: string;
-}
+export type CacheFrom = { type: 'local'; src: string } | { type: 'registry'; ref: string };
 
 /** `key=value,…` as buildx writes cache options. */
 function attributes(value: string): Map<string, string> {
@@ -32,19 +29,25 @@ function attributes(value: string): Map<string, string> {
   return out;
 }
 
-function localOnly(type: string | undefined, value: string): void {
-  if (type === 'local') return;
-  throw new Error(type ? `unsupported cache type ${JSON.stringify(type)} (berth exports to type=local)` : `type required form> "type=local,..." in ${JSON.stringify(value)}`);
+function typeOf(a: Map<string, string>, value: string): 'local' | 'registry' {
+  const type = a.get('type');
+  if (type === 'local' || type === 'registry') return type;
+  throw new Error(type ? `unsupported cache type ${JSON.stringify(type)} (berth has type=local and type=registry)` : `type required form> "type=local,..." in ${JSON.stringify(value)}`);
+}
+
+function required(a: Map<string, string>, key: string, what: string, value: string): string {
+  const v = a.get(key);
+  if (!v) throw new Error(`${key} is required for ${what}: ${JSON.stringify(value)}`);
+  return v;
 }
 
 export function parseCacheTo(value: string): CacheTo {
   const a = attributes(value);
-  localOnly(a.get('type'), value);
-  const dest = a.get('dest');
-  if (!dest) throw new Error(`dest is required for local cache exporter: ${JSON.stringify(value)}`);
+  const type = typeOf(a, value);
   const mode = a.get('mode') ?? 'min';
   if (mode !== 'min' && mode !== 'max') throw new Error(`invalid cache mode ${JSON.stringify(mode)}: min or max`);
-  return { type: 'local', dest, mode };
+  if (type === 'registry') return { type, ref: required(a, 'ref', 'registry cache exporter', value), mode };
+  return { type, dest: required(a, 'dest', 'local cache exporter', value), mode };
 }
 
 /** --cache-from values: typed imports, and docker's image names. */
@@ -58,25 +61,33 @@ export function parseCacheFrom(values: readonly string[]): { imports: CacheFrom[
       continue;
     }
     const a = attributes(value);
-    localOnly(a.get('type'), value);
-    const src = a.get('src');
-    if (!src) throw new Error(`src is required for local cache importer: ${JSON.stringify(value)}`);
-    imports.push({ type: 'local', src });
+    if (typeOf(a, value) === 'registry') imports.push({ type: 'registry', ref: required(a, 'ref', 'registry cache importer', value) });
+    else imports.push({ type: 'local', src: required(a, 'src', 'local cache importer', value) });
   }
   return { imports, images };
 }
 
-/** Loads each directory's cache into the daemon before the build. */
-export async function importCaches(client: Client, froms: readonly CacheFrom[], out: Writable): Promise<void> {
+/** Loads each cache into the daemon before the build. */
+export async function importCaches(client: Client, froms: readonly CacheFrom[], env: NodeJS.ProcessEnv, out: Writable): Promise<void> {
   for (const f of froms) {
-    if (!(await stat(f.src).catch(() => undefined))?.isDirectory()) throw new Error(`cache source ${f.src}: not a directory`);
-    const r = await importBuildCache(client, packDirectory(f.src));
-    out.write(`Imported build cache from ${f.src}: ${r.Entries} steps, ${r.Mounts} cache mounts\n`);
+    let r;
+    if (f.type === 'registry') {
+      r = await pullBuildCache(client, f.ref, await registryAuth(env, parseReference(f.ref).repo));
+    } else {
+      if (!(await stat(f.src).catch(() => undefined))?.isDirectory()) throw new Error(`cache source ${f.src}: not a directory`);
+      r = await importBuildCache(client, packDirectory(f.src));
+    }
+    out.write(`Imported build cache from ${f.type === 'registry' ? f.ref : f.src}: ${r.Entries} steps, ${r.Mounts} cache mounts\n`);
   }
 }
 
-/** Writes the cache behind `imageId` into `to.dest`. */
-export async function exportCache(client: Client, imageId: string, to: CacheTo, out: Writable): Promise<void> {
+/** Writes the cache behind `imageId` where `to` says. */
+export async function exportCache(client: Client, imageId: string, to: CacheTo, env: NodeJS.ProcessEnv, out: Writable): Promise<void> {
+  if (to.type === 'registry') {
+    const { Digest } = await pushBuildCache(client, imageId, to.mode, to.ref, await registryAuth(env, parseReference(to.ref).repo));
+    out.write(`Exported build cache to ${to.ref} (${Digest})\n`);
+    return;
+  }
   await mkdir(to.dest, { recursive: true });
   const archive = await exportBuildCache(client, imageId, to.mode);
   // Owners as in the archive when root writes them, else the caller's, as tar -x does.

@@ -107,3 +107,13 @@ export function exportBuildCache(c: Client, imageId: string, mode: 'min' | 'max'
 export async function importBuildCache(c: Client, archive: Readable): Promise<{ Entries: number; Images: number; Mounts: number }> {
   return readJson(await c.request('POST', '/build/cache/import', { input: archive, headers: { 'Content-Type': 'application/x-tar' } }));
 }
+
+/** Pushes the build cache behind `imageId` to registry reference `ref` (berth's --cache-to type=registry); `auth` is the X-Registry-Auth value. */
+export function pushBuildCache(c: Client, imageId: string, mode: 'min' | 'max', ref: string, auth: string): Promise<{ Digest: string }> {
+  return c.json('POST', '/build/cache/push', { query: { image: imageId, mode, ref }, headers: { 'X-Registry-Auth': auth } });
+}
+
+/** Loads the build cache at registry reference `ref` (berth's --cache-from type=registry). */
+export function pullBuildCache(c: Client, ref: string, auth: string): Promise<{ Entries: number; Images: number; Mounts: number }> {
+  return c.json('POST', '/build/cache/pull', { query: { ref }, headers: { 'X-Registry-Auth': auth } });
+}

@@ -8,7 +8,6 @@
 // ends. The manifest digest becomes one of the image's RepoDigests.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { ImageService } from '../image/service.ts';
 import type { ContentStore, BlobInfo } from '../image/content-store.ts';
@@ -23,8 +22,7 @@ import { qualifiedName, resolveRemote, type RemoteReference } from './endpoint.t
 import { eachLimited } from './limit.ts';
 import { dockerManifest } from './manifest.ts';
 import { ByteProgress, layerStatus, note, shortDigest, type ProgressSink } from './progress.ts';
-import { discard } from './transport.ts';
-import { DEFAULT_CHUNK_SIZE, blobExists, sendBlob, startUpload, type LocalBlob } from './upload.ts';
+import { DEFAULT_CHUNK_SIZE, blobExists, bufferBlob, putManifest, sendBlob, startUpload, type LocalBlob } from './upload.ts';
 
 const UPLOADS_AT_ONCE = 5;
 /** How many repositories a push tries to mount a blob from before uploading it. */
@@ -109,16 +107,10 @@ async function pushTag(s: Session, tag: string, id: string): Promise<void> {
     });
     const config: Descriptor = { mediaType: MEDIA.dockerConfig, digest: id, size: configBytes.length };
     if (!(await blobExists(client, remote.path, id, scopes))) {
-      await upload(s, undefined, { digest: id, size: configBytes.length, read: (start, end) => Readable.from([configBytes.subarray(start, end + 1)]) }, () => {});
+      await upload(s, undefined, bufferBlob(id, configBytes), () => {});
     }
     const manifest = dockerManifest(config, rec.layers.map((l) => pushed.get(l.diffId)!));
-    const res = await client.request('PUT', `/v2/${remote.path}/manifests/${tag}`, {
-      scopes,
-      headers: { 'Content-Type': MEDIA.dockerManifest, 'Content-Length': String(manifest.length) },
-      body: () => manifest,
-    });
-    if (res.status < 200 || res.status >= 300) await client.fail(res);
-    discard(res);
+    await putManifest(client, remote.path, tag, MEDIA.dockerManifest, manifest, scopes);
     const digest = sha256(manifest);
     progress(note(`${tag}: digest: ${digest} size: ${manifest.length}`));
     progress({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: manifest.length } });

@@ -22,7 +22,13 @@ function sha256(bytes: Buffer): string {
 
 /** GET /v2/<path>/manifests/<reference>, verified; returns its digest and what it says. */
 export async function fetchManifest(client: RegistryClient, path: string, reference: string, scopes: string[]): Promise<{ digest: string; size: number; manifest: ParsedManifest }> {
-  const res = await client.request('GET', `/v2/${path}/manifests/${reference}`, { scopes, headers: { Accept: MANIFEST_ACCEPT } });
+  const { digest, bytes, contentType } = await fetchManifestBytes(client, path, reference, scopes, MANIFEST_ACCEPT);
+  return { digest, size: bytes.length, manifest: parseManifest(bytes, contentType) };
+}
+
+/** A manifest's bytes as the registry serves them (any kind `accept` names), verified against the digest asked for or claimed. */
+export async function fetchManifestBytes(client: RegistryClient, path: string, reference: string, scopes: string[], accept: string): Promise<{ digest: string; bytes: Buffer; contentType: string | undefined }> {
+  const res = await client.request('GET', `/v2/${path}/manifests/${reference}`, { scopes, headers: { Accept: accept } });
   if (res.status !== 200) await client.fail(res);
   if (Number(res.headers['content-length'] ?? 0) > MANIFEST_LIMIT) {
     res.body.destroy();
@@ -35,7 +41,7 @@ export async function fetchManifest(client: RegistryClient, path: string, refere
   if (byDigest ? digest !== reference : typeof claimed === 'string' && claimed.startsWith('sha256:') && claimed !== digest) {
     throw new RegistryError(`manifest verification failed for digest ${byDigest ? reference : claimed}`, 0);
   }
-  return { digest, size: bytes.length, manifest: parseManifest(bytes, res.headers['content-type']) };
+  return { digest, bytes, contentType: res.headers['content-type'] };
 }
 
 /** Resolves `reference` (a tag or a digest) to the image manifest for `platform`. */

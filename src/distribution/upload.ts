@@ -3,7 +3,7 @@
 // the blob from another repository of the same registry; the bytes then go
 // in one PUT (monolithic) or in PATCHes of a chunk each with their
 // Content-Range, closed by a PUT naming the digest.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { RegistryClient } from './client.ts';
 import { RegistryError } from './errors.ts';
 import { discard } from './transport.ts';
@@ -85,6 +85,29 @@ export async function sendBlob(client: RegistryClient, location: URL, blob: Loca
     scopes,
     headers: { ...octets, 'Content-Length': String(length) },
     ...(body ? { body } : {}),
+  });
+  if (res.status < 200 || res.status >= 300) await client.fail(res);
+  discard(res);
+}
+
+/** A blob held in memory (a config, a manifest's neighbours) as sendBlob reads blobs. */
+export function bufferBlob(digest: string, bytes: Buffer): LocalBlob {
+  return { digest, size: bytes.length, read: (start, end) => Readable.from([bytes.subarray(start, end + 1)]) };
+}
+
+/** Uploads `blob` unless the repository has it already. */
+export async function putBlob(client: RegistryClient, path: string, blob: LocalBlob, scopes: string[]): Promise<void> {
+  if (await blobExists(client, path, blob.digest, scopes)) return;
+  const location = await startUpload(client, path, scopes);
+  if (location !== 'mounted') await sendBlob(client, location, blob, scopes, DEFAULT_CHUNK_SIZE, () => {});
+}
+
+/** PUT /v2/<path>/manifests/<reference>. */
+export async function putManifest(client: RegistryClient, path: string, reference: string, mediaType: string, bytes: Buffer, scopes: string[]): Promise<void> {
+  const res = await client.request('PUT', `/v2/${path}/manifests/${reference}`, {
+    scopes,
+    headers: { 'Content-Type': mediaType, 'Content-Length': String(bytes.length) },
+    body: () => bytes,
   });
   if (res.status < 200 || res.status >= 300) await client.fail(res);
   discard(res);

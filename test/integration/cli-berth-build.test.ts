@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { BERTH, DOCKER, TestDaemon, run, type RunResult } from '../helpers/daemon.ts';
 import { buildHelpers } from '../helpers/build.ts';
+import { TestRegistry } from '../helpers/registry.ts';
 import { readTar, tarOf } from '../unit/storage-helpers.ts';
 
 const d = TestDaemon.forFile();
@@ -437,7 +438,38 @@ test('--cache-to type=local and --cache-from type=local: a pruned daemon rebuild
   const bad = await cli('berth', ['build', '--cache-from', `type=local,src=${join(work, 'no-such-dir')}`, dir]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /not a directory/);
-  assert.match((await cli('berth', ['build', '--cache-to', 'type=registry,ref=x', dir])).stderr, /unsupported cache type "registry"/);
+  assert.match((await cli('berth', ['build', '--cache-to', 'type=s3,bucket=x', dir])).stderr, /unsupported cache type "s3"/);
   await ok('berth', ['rmi', 'cache-export:seen']);
   await ok('berth', ['builder', 'prune', '-af']);
+});
+
+test('--cache-to type=registry and --cache-from type=registry: the cache travels through a registry', async () => {
+  const reg = new TestRegistry();
+  await reg.start();
+  try {
+    const dir = context('cache-registry', {
+      Dockerfile: 'FROM busybox\nRUN --mount=type=cache,target=/cache echo in-registry-cache > /cache/data\nCOPY app.txt /app.txt\n',
+      'app.txt': 'app',
+    });
+    const ref = `${reg.host}/cache/app:build`;
+    const first = await ok('berth', ['build', '--cache-to', `type=registry,ref=${ref},mode=max`, dir]);
+    assert.match(first, new RegExp(`Exported build cache to ${ref} \\(sha256:[0-9a-f]{64}\\)`));
+    const id = /Successfully built ([0-9a-f]{12})/.exec(first)![1]!;
+    // It is not an image: pulling it as one is refused.
+    const asImage = await cli('docker', ['pull', ref]);
+    assert.notEqual(asImage.code, 0);
+    await ok('berth', ['rmi', id]);
+    await ok('berth', ['builder', 'prune', '-af']);
+    const again = await ok('berth', ['build', '--cache-from', `type=registry,ref=${ref}`, dir]);
+    assert.match(again, /^Imported build cache from .*: \d+ steps, 1 cache mounts$/m);
+    assert.doesNotMatch(again, /Running in/);
+    assert.match(again, new RegExp(`Successfully built ${id}`));
+    const missing = await cli('berth', ['build', '--cache-from', `type=registry,ref=${reg.host}/cache/none:1`, dir]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /manifest unknown/);
+    await ok('berth', ['rmi', id]);
+    await ok('berth', ['builder', 'prune', '-af']);
+  } finally {
+    await reg.stop();
+  }
 });

@@ -22,7 +22,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'build-arg', kind: 'list', usage: 'Set build-time variables', validate: validateEnv },
   // Also berth's exported caches ("type=local,src=path"), which is why its values are not split at commas here.
   { name: 'cache-from', kind: 'list', type: 'strings', usage: 'Images to consider as cache sources' },
-  { name: 'cache-to', kind: 'list', usage: 'Cache export destination (format: "type=local,dest=path[,mode=min|max]")' },
+  { name: 'cache-to', kind: 'list', usage: 'Cache export destination (format: "type=local,dest=path" or "type=registry,ref=name[,mode=min|max]")' },
   { name: 'cgroup-parent', kind: 'string', usage: 'Set the parent cgroup for the "RUN" instructions during build' },
   { name: 'compress', kind: 'bool', usage: 'Compress the build context using gzip' },
   { name: 'cpu-period', kind: 'int', usage: 'Limit the CPU CFS (Completely Fair Scheduler) period' },
@@ -188,7 +188,7 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
   // The archive code loads only for a build: --help and flag errors stay quick.
   const { openBuildContext } = await import('../build-context.ts');
   const context = await openBuildContext(spec, flags.string('file'), ctx.stdin);
-  if (caches) await caches.importCaches(ctx.client, cacheFrom.imports, progress);
+  if (caches) await caches.importCaches(ctx.client, cacheFrom.imports, ctx.env, progress);
   let imageId = '';
   try {
     const body = flags.bool('compress') ? context.body.pipe(createGzip()) : context.body;
@@ -221,6 +221,6 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
     if (!printed) throw new Error(`Server did not provide an image ID. Cannot write ${iidfile}`);
     await writeFile(iidfile, printed, { mode: 0o666 });
   }
-  for (const to of cacheTo) await caches!.exportCache(ctx.client, imageId || printed.trim(), to, progress);
+  for (const to of cacheTo) await caches!.exportCache(ctx.client, imageId || printed.trim(), to, ctx.env, progress);
   if (output) await (await import('../build-output.ts')).exportImage(ctx.client, imageId || printed.trim(), output, ctx.stdout);
 }
