@@ -94,7 +94,7 @@ function withoutBerthFlags(help: string): string {
   const out: string[] = [];
   let skipping = false;
   for (const line of lines) {
-    if (/^\s+(-o, )?--(cache-to|no-cache-filter|output|secret) /.test(line)) skipping = true;
+    if (/^\s+(-o, )?--(cache-to|no-cache-filter|output|progress|secret) /.test(line)) skipping = true;
     else if (!/^ {20,}\S/.test(line)) skipping = false;
     if (!skipping) out.push(line);
   }
@@ -472,4 +472,22 @@ test('--cache-to type=registry and --cache-from type=registry: the cache travels
   } finally {
     await reg.stop();
   }
+});
+
+test('without DOCKER_BUILDKIT=0, progress is BuildKit\'s: numbered steps with their stage, timed output, DONE and CACHED', async () => {
+  const dir = context('buildkit-progress', { Dockerfile: 'FROM busybox AS base\nRUN echo from-the-step\nFROM base\nCMD ["true"]\n' });
+  const buildkit = { env: { DOCKER_BUILDKIT: '1' } };
+  const first = await cli('berth', ['build', '-t', 'progress:1', dir], buildkit);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^#1 \[internal\] load build context\n#1 transferring context: \S+ done\n#1 DONE \d+\.\ds\n/);
+  assert.match(first.stdout, /\n#3 \[base 2\/4\] RUN echo from-the-step\n#3 +\d+\.\d from-the-step\n#3 DONE \d+\.\ds\n/);
+  assert.match(first.stdout, /\n#4 \[stage-1 3\/4\] FROM base\n/);
+  assert.match(first.stdout, /\n#6 exporting to image\n#6 writing image [0-9a-f]{12} done\n#6 naming to progress:1 done\n#6 DONE /);
+  const again = await cli('berth', ['build', '--progress', 'plain', '-t', 'progress:1', dir], buildkit);
+  assert.match(again.stdout, /\n#3 \[base 2\/4\] RUN echo from-the-step\n#3 CACHED\n/);
+  const failed = await cli('berth', ['build', '-f', '-', dir], { ...buildkit, input: 'FROM busybox\nRUN exit 3\n' });
+  assert.equal(failed.code, 1);
+  assert.match(failed.stdout, /#3 ERROR: The command '\/bin\/sh -c exit 3' returned a non-zero code: 3\n/);
+  assert.match((await cli('berth', ['build', '--progress', 'fancy', dir], buildkit)).stderr, /invalid progress mode "fancy"/);
+  await ok('berth', ['rmi', 'progress:1']);
 });

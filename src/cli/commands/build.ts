@@ -12,6 +12,7 @@ import { checkPlatform, parseOutputs, readSecrets, validateTag } from '../build-
 import { parseUlimit } from '../container-opts.ts';
 import type { FlagSpec, ParsedFlags } from '../flags.ts';
 import { displayJsonMessages, JsonMessageError } from '../jsonmessage.ts';
+import { BuildProgress, displayBuildProgress } from '../build-progress.ts';
 import { kvToMap, resolveEnv, validateEnv, validateLabel } from '../kvfile.ts';
 import { humanSize, ramInBytes } from '../units.ts';
 
@@ -47,6 +48,7 @@ const FLAGS: FlagSpec[] = [
   { name: 'no-cache-filter', kind: 'list', usage: 'Do not cache specified stages' },
   { name: 'output', short: 'o', kind: 'list', usage: 'Output destination (format: "type=local,dest=path")' },
   { name: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
+  { name: 'progress', kind: 'string', usage: 'Set type of progress output ("auto", "plain", "tty"). Use plain to show container output', default: 'auto' },
   { name: 'pull', kind: 'bool', usage: 'Always attempt to pull a newer version of the image' },
   { name: 'quiet', short: 'q', kind: 'bool', usage: 'Suppress the build output and print image ID on success' },
   { name: 'rm', kind: 'bool', usage: 'Remove intermediate containers after a successful build', default: true },
@@ -78,6 +80,24 @@ class Held extends Writable {
     this.text += chunk.toString();
     done();
   }
+}
+
+/** `body` as it is read, telling `done` its size and how long it took once it has all gone. */
+function countContext(body: Readable, done: (bytes: number, ms: number) => void): Readable {
+  const started = performance.now();
+  let sent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      sent += chunk.length;
+      next(null, chunk);
+    },
+    flush(next) {
+      done(sent, performance.now() - started);
+      next();
+    },
+  });
+  body.on('error', (err) => counter.destroy(new Error(`error sending build context: ${err.message}`)));
+  return body.pipe(counter);
 }
 
 /** docker's progress reader reports every 512 kB, ten times a second at the most. */
@@ -175,6 +195,11 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
   const tty = !tarToStdout && Boolean(ctx.stdout.isTTY);
   const progress = quiet ? new Held() : out;
   const shown = quiet ? new Held() : out;
+  // As docker: BuildKit's step display unless DOCKER_BUILDKIT=0 asks for the legacy builder's output.
+  const mode = flags.string('progress');
+  if (!['auto', 'plain', 'tty'].includes(mode)) throw new Error(`invalid progress mode ${JSON.stringify(mode)}: auto, plain or tty`);
+  const legacy = ['0', 'false'].includes((ctx.env.DOCKER_BUILDKIT ?? '').toLowerCase());
+  const steps = legacy || quiet ? undefined : new BuildProgress(shown, mode === 'tty' || (mode === 'auto' && tty));
   const held = (): string => (progress instanceof Held ? progress.text : '') + (shown instanceof Held ? shown.text : '');
 
   const iidfile = flags.string('iidfile');
@@ -192,19 +217,18 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
   let imageId = '';
   try {
     const body = flags.bool('compress') ? context.body.pipe(createGzip()) : context.body;
-    const res = await buildImage(ctx.client, countUpload(body, progress, tty), request(ctx, flags, context.dockerfile, platform, secrets, cacheFrom.images)).catch((err: unknown) => {
+    const sent = steps ? countContext(body, (bytes, ms) => steps.context(humanSize(bytes), ms)) : countUpload(body, progress, tty);
+    const res = await buildImage(ctx.client, sent, request(ctx, flags, context.dockerfile, platform, secrets, cacheFrom.images)).catch((err: unknown) => {
       if (quiet) ctx.stderr.write(held());
       throw err;
     });
+    const onAux = (aux: unknown): void => {
+      const id = (aux as { ID?: unknown } | null)?.ID;
+      if (typeof id === 'string') imageId = id;
+    };
     try {
-      await displayJsonMessages(res, shown, {
-        tty,
-        width: ctx.stdout.columns,
-        onAux: (aux) => {
-          const id = (aux as { ID?: unknown } | null)?.ID;
-          if (typeof id === 'string') imageId = id;
-        },
-      });
+      if (steps) await displayBuildProgress(res, steps, onAux);
+      else await displayJsonMessages(res, shown, { tty, width: ctx.stdout.columns, onAux });
     } catch (err) {
       if (!(err instanceof JsonMessageError)) throw err;
       if (quiet) ctx.stderr.write(held());
