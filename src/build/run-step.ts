@@ -26,7 +26,7 @@ import { copyTree } from '../storage/copy.ts';
 import { MNT_DETACH, MS_BIND, mount, umount2 } from '../storage/native.ts';
 import { randomId } from '../util/ids.ts';
 import { BuildFs } from './build-fs.ts';
-import type { CacheMounts } from './cache.ts';
+import type { CacheMounts } from './cache-mounts.ts';
 import { PIPES_DIR, type InlineFile } from './heredoc.ts';
 import { cacheDirName, mountPointsToMake, unusedMountPoints, withoutPaths, type Found, type StepMount } from './run-mounts.ts';
 

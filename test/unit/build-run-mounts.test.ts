@@ -16,7 +16,7 @@ import {
   cacheDirName, describeMount, mountPointsToMake, parseMount, parseSecrets, planMount, planMounts, unusedMountPoints, withoutPaths,
   type Found, type StepMount,
 } from '../../src/build/run-mounts.ts';
-import { CacheMounts } from '../../src/build/cache.ts';
+import { CacheMounts } from '../../src/build/cache-mounts.ts';
 
 const noVars = (w: string): string => w;
 const vars = (env: Record<string, string>) => (w: string): string => w.replace(/\$\{?(\w+)\}?/g, (_m, k: string) => env[k] ?? '');
