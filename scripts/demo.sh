@@ -96,7 +96,7 @@ EXPOSE 80
 CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
 DOCKERFILE
 bin/berth build -t demo-app:1 "$T/app"
-step "berth build again: every step from the cache"; bin/berth build -t demo-app:1 "$T/app" | grep -c 'Using cache'
+step "berth build again: every step from the cache"; bin/berth build -t demo-app:1 "$T/app" | grep -c CACHED
 step "docker run -d -p 127.0.0.1::80 demo-app:1; curl it"
 docker run -d --name app -p 127.0.0.1::80 demo-app:1
 port=$(docker port app 80 | sed 's/.*://')

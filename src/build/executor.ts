@@ -55,6 +55,8 @@ export interface BuildOptions {
   noCache: boolean;
   /** Pulls an image by reference (its progress as text into `out`); `always` (--pull) even when it is here. */
   pull?: { always: boolean; image: (ref: string, out: (text: string) => void) => Promise<string> };
+  /** berth's `steptimes`: each step's ` ---> <id>` line says how long it took, for a client that shows timings. */
+  stepTimes?: boolean;
   /** --no-cache-filter: the stages (by name, lower-cased) whose steps all run. */
   noCacheStages?: ReadonlySet<string>;
   /** The secrets RUN --mount=type=secret can mount, by id. */
@@ -160,13 +162,20 @@ export class Build {
 
   async #buildStage(stage: Stage, firstStep: number, out: (text: string) => void, stopped: () => boolean): Promise<string | null> {
     let step = firstStep;
+    let started = 0;
     const announce = (original: string): void => {
       if (stopped()) throw new Error('build stopped: another stage failed');
       out(`Step ${step++}/${this.#steps} : ${original}\n`);
+      started = performance.now();
+    };
+    // A stage's output may be held while an earlier one runs, so a client cannot time its steps by when lines arrive.
+    const done = (imageId: string | null): void => {
+      const took = this.#opts.stepTimes ? ` [${((performance.now() - started) / 1000).toFixed(2)}s]` : '';
+      out(` ---> ${imageId ? shortId(imageId) : 'scratch'}${took}\n`);
     };
     announce(stage.from.original);
     const state = await this.#base(stage, out);
-    out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
+    done(state.imageId);
     const triggers = state.config.OnBuild ?? [];
     if (triggers.length > 0) {
       // The triggers are the base image's; the child does not inherit them.
@@ -179,7 +188,7 @@ export class Build {
     for (const ins of stage.instructions) {
       announce(ins.original);
       await this.#execute(stage, state, ins);
-      out(` ---> ${state.imageId ? shortId(state.imageId) : 'scratch'}\n`);
+      done(state.imageId);
     }
     return state.imageId;
   }

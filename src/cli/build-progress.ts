@@ -86,7 +86,8 @@ export class BuildProgress {
       const miss = /^ ---> Cache miss: (.*)$/.exec(line);
       if (miss) return this.#print(`#${s.number} cache miss: ${miss[1]}`);
       if (/^ ---> Running in [0-9a-f]+$/.test(line) || /^Removing intermediate container /.test(line)) return;
-      if (/^ ---> ([0-9a-f]{12}|scratch)$/.test(line)) return this.#closeStep();
+      const done = /^ ---> (?:[0-9a-f]{12}|scratch)(?: \[(\d+(?:\.\d+)?)s\])?$/.exec(line);
+      if (done) return this.#closeStep(done[1] !== undefined ? Number(done[1]) * 1000 : undefined);
       return this.#print(`#${s.number} ${seconds(this.#now() - s.started).padStart(5)} ${line}`);
     }
     const built = /^Successfully built ([0-9a-f]+)$/.exec(line);
@@ -115,11 +116,12 @@ export class BuildProgress {
     }
   }
 
-  #closeStep(): void {
+  /** `took`: the daemon's own timing of the step, which a held-back stage's arrival times cannot give. */
+  #closeStep(took?: number): void {
     const s = this.#step;
     if (!s) return;
     this.#step = undefined;
-    const result = s.cached ? 'CACHED' : `DONE ${seconds(this.#now() - s.started)}s`;
+    const result = s.cached ? 'CACHED' : `DONE ${seconds(took ?? this.#now() - s.started)}s`;
     this.#write(this.#tty ? `${this.#clear()}#${s.number} ${s.title}  ${result}\n` : `#${s.number} ${result}\n\n`);
   }
 

@@ -23,6 +23,8 @@ export interface BuildRequest {
   noCache: boolean;
   /** Stages built without the cache (berth's --no-cache-filter). */
   noCacheFilter: string[];
+  /** berth's own: steps report how long they took (for the BuildKit-style display). */
+  stepTimes?: boolean;
   pull: boolean;
   remove: boolean;
   forceRemove: boolean;
@@ -70,6 +72,7 @@ export function buildImage(c: Client, context: Readable, r: BuildRequest): Promi
       q: r.quiet,
       nocache: r.noCache,
       nocachefilter: r.noCacheFilter.length ? JSON.stringify(r.noCacheFilter) : undefined,
+      steptimes: r.stepTimes,
       // The daemon removes intermediate containers unless told not to.
       rm: r.remove ? undefined : '0',
       forcerm: r.forceRemove,

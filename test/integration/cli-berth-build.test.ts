@@ -61,7 +61,7 @@ async function ok(which: Cli, args: string[], opts: Opts = {}): Promise<string> 
 /** stdout as bytes (a tar), stderr as text. */
 function raw(args: string[]): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(BERTH, args, { env: d.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BERTH, args, { env: { ...d.env, DOCKER_BUILDKIT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => out.push(c));

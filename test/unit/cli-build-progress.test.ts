@@ -42,3 +42,11 @@ test('a failure is reported on the running step', () => {
   p.end();
   assert.match(text(), /#2 \[stage-0 2\/2\] RUN exit 3\n#2 ERROR: The command '\/bin\/sh -c exit 3' returned a non-zero code: 3\n$/);
 });
+
+test('a step\'s own timing from the daemon wins over when its lines arrived (a stage held back while another ran)', () => {
+  const { out, text } = sink();
+  const p = new BuildProgress(out, false, () => 0);
+  p.text('Step 1/2 : FROM busybox AS a\n ---> 3d98154820f6 [0.00s]\nStep 2/2 : RUN sleep 2\n ---> Running in 0123456789ab\n ---> 89abcdef0123 [2.04s]\n');
+  p.end();
+  assert.match(text(), /#2 \[a 2\/2\] RUN sleep 2\n#2 DONE 2\.0s\n/);
+});

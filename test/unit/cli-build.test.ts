@@ -222,7 +222,7 @@ test('the request: options in the query, the context as the body, secrets in the
   const code = await cli(
     ['build', '-t', 'a:1', '-t', 'b', '--build-arg', 'X=1', '--build-arg', 'FROM_ENV', '--build-arg', 'UNSET', '--label', 'l=v', '--target', 't',
       '--no-cache-filter', 'one', '--no-cache-filter', 'two', '--secret', `id=s,src=${join(dir, 's.txt')}`, '--network', 'none', '--platform', 'linux/amd64', dir],
-    { stdin: Readable.from([]), stdout: out, stderr: err, env: { BERTH_HOST: `unix://${sock}`, FROM_ENV: 'env value' } },
+    { stdin: Readable.from([]), stdout: out, stderr: err, env: { BERTH_HOST: `unix://${sock}`, FROM_ENV: 'env value', DOCKER_BUILDKIT: '0' } },
   );
   assert.equal(code, 0);
   assert.equal(stdout, `${UPLOAD_ACTION}  3.072kB\r\r\nStep 1/1 : FROM busybox\nSuccessfully built abc\n`);

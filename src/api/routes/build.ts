@@ -61,6 +61,7 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
           target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
           mountDir: join(root, 'mnt'), tmpDir: join(root, 'tmp'), cache: buildCache, noCache: boolParam(query, 'nocache'),
           noCacheStages: new Set(stringList(query.get('nocachefilter')).map((n) => n.toLowerCase())), secrets,
+          stepTimes: boolParam(query, 'steptimes'),
           // Base images not here are pulled (every one with `pull`), with the build's registry credentials.
           pull: {
             always: boolParam(query, 'pull'),

@@ -218,7 +218,7 @@ async function runBuild(ctx: Context, flags: ParsedFlags, [spec = '']: string[])
   try {
     const body = flags.bool('compress') ? context.body.pipe(createGzip()) : context.body;
     const sent = steps ? countContext(body, (bytes, ms) => steps.context(humanSize(bytes), ms)) : countUpload(body, progress, tty);
-    const res = await buildImage(ctx.client, sent, request(ctx, flags, context.dockerfile, platform, secrets, cacheFrom.images)).catch((err: unknown) => {
+    const res = await buildImage(ctx.client, sent, { ...request(ctx, flags, context.dockerfile, platform, secrets, cacheFrom.images), stepTimes: steps !== undefined }).catch((err: unknown) => {
       if (quiet) ctx.stderr.write(held());
       throw err;
     });
