@@ -14,8 +14,11 @@ import type { ImageService } from '../image/service.ts';
 import { packDirectory } from '../storage/layer-pack.ts';
 import { badRequest } from '../util/errors.ts';
 import type { CacheEntry } from './cache-key.ts';
+import { mountInfoOf } from './cache-mounts.ts';
 
 const INDEX = 'berth-cache/cache.json';
+const MOUNT_NAME = /^[a-f0-9]{64}(-\d+)?$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const MOUNTS = 'berth-cache/mounts/';
 // The index is read into memory; a cache of millions of steps is not a use case.
 const MAX_INDEX = 64 << 20;
@@ -112,8 +115,13 @@ export async function readCacheArchive(input: Readable, images: ImageService, tm
       return;
     }
     if (header.name.startsWith(MOUNTS) && header.name.endsWith('.tar')) {
-      const name = decodeURIComponent(header.name.slice(MOUNTS.length, -4));
-      const file = join(scratch, `${mountTars.size}.tar`);
+      // Mount directories are named by a digest (cache-mounts.ts); anything else is not one of berth's.
+      const name = header.name.slice(MOUNTS.length, -4);
+      if (!MOUNT_NAME.test(name) || mountTars.has(name)) {
+        stream.resume();
+        return done(badRequest(`cache archive: unexpected entry ${JSON.stringify(header.name)}`));
+      }
+      const file = join(scratch, `mount-${mountTars.size}.tar`);
       mountTars.set(name, file);
       pipeline(stream, createWriteStream(file)).then(() => done(), done);
       return;
@@ -126,13 +134,21 @@ export async function readCacheArchive(input: Readable, images: ImageService, tm
     const [loading, reading] = await Promise.allSettled([images.loadUntagged(toImages), pipeline(toCache, ex)]);
     if (loading.status === 'rejected') throw loading.reason;
     if (reading.status === 'rejected') throw badRequest(`cache archive: ${(reading.reason as Error).message}`);
-    const loaded = loading.value;
-    if (!index || index.version !== 1 || !Array.isArray(index.entries)) throw badRequest('cache archive: no berth-cache/cache.json (not a berth build cache export)');
-    const have = new Set(loaded);
-    const entries = index.entries.filter((e) => typeof e?.key === 'string' && typeof e.image === 'string' && (have.has(e.image) || images.store.has(e.image)));
-    const mounts = (index.mounts ?? []).flatMap((m) => {
-      const file = mountTars.get(m.name);
-      return file ? [{ name: m.name, meta: m.meta, tar: file }] : [];
+    if (!index || index.version !== 1 || !Array.isArray(index.entries) || !Array.isArray(index.mounts ?? [])) {
+      throw badRequest('cache archive: no valid berth-cache/cache.json (not a berth build cache export)');
+    }
+    // The index is untrusted: entries of the right shape whose image is here (loaded just now or
+    // before), their parent only if it is an image here too.
+    const here = (id: unknown): id is string => typeof id === 'string' && images.store.has(id);
+    const entries = (index.entries as unknown[]).flatMap((e) => {
+      const entry = cacheEntryOf(e);
+      if (!entry || !here(entry.image)) return [];
+      return [{ ...entry, parent: here(entry.parent) ? entry.parent : null }];
+    });
+    const mounts = (index.mounts as unknown[]).flatMap((m) => {
+      const { name, meta } = (m ?? {}) as { name?: unknown; meta?: unknown };
+      const file = typeof name === 'string' ? mountTars.get(name) : undefined;
+      return file ? [{ name: name as string, meta: { ...mountInfoOf(meta) }, tar: file }] : [];
     });
     return { entries, mounts, cleanup: () => rm(scratch, { recursive: true, force: true }) };
   } catch (err) {
@@ -146,4 +162,30 @@ function streamOf(data: Buffer): Readable {
   const s = new PassThrough();
   s.end(data);
   return s;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const stringMap = (v: unknown): v is Record<string, string> => !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isString);
+
+/** An index entry of the shape the cache keeps, or null. */
+function cacheEntryOf(v: unknown): CacheEntry | null {
+  if (!v || typeof v !== 'object') return null;
+  const e = v as Record<string, unknown>;
+  if (!isString(e.key) || !DIGEST.test(e.key) || !isString(e.image) || !DIGEST.test(e.image) || !isString(e.instruction)) return null;
+  if (e.parent !== null && !isString(e.parent)) return null;
+  if (e.args !== undefined && !stringMap(e.args)) return null;
+  if (e.files !== undefined && !stringMap(e.files)) return null;
+  if (e.source !== undefined && !isString(e.source)) return null;
+  const now = new Date().toISOString();
+  return {
+    key: e.key, image: e.image, parent: e.parent as string | null, instruction: e.instruction,
+    ...(e.args !== undefined ? { args: e.args as Record<string, string> } : {}),
+    ...(e.files !== undefined ? { files: e.files as Record<string, string> } : {}),
+    ...(e.source !== undefined ? { source: e.source as string } : {}),
+    size: isCount(e.size) ? e.size : 0,
+    created: isString(e.created) ? e.created : now,
+    lastUsed: isString(e.lastUsed) ? e.lastUsed : now,
+    usageCount: isCount(e.usageCount) ? e.usageCount : 0,
+  };
 }

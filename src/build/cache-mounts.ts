@@ -21,6 +21,15 @@ interface CacheMountInfo {
   usageCount: number;
 }
 
+/** The fields of a cache mount's description that have the right type; the rest is dropped. */
+export function mountInfoOf(doc: unknown): Partial<CacheMountInfo> {
+  const m = (doc && typeof doc === 'object' ? doc : {}) as Record<string, unknown>;
+  const out: Partial<CacheMountInfo> = {};
+  for (const k of ['id', 'target', 'created', 'lastUsed'] as const) if (typeof m[k] === 'string') out[k] = m[k] as string;
+  if (typeof m.usageCount === 'number' && Number.isFinite(m.usageCount) && m.usageCount >= 0) out.usageCount = m.usageCount;
+  return out;
+}
+
 /** A cache mount directory held by a step until release(). */
 export interface CacheLease {
   readonly path: string;
@@ -73,10 +82,13 @@ export class CacheMounts {
       return {
         path,
         release: async () => {
-          info.lastUsed = new Date().toISOString();
-          info.usageCount++;
-          await writeJsonAtomic(`${path}.json`, info).catch(() => {});
-          done();
+          try {
+            info.lastUsed = new Date().toISOString();
+            info.usageCount++;
+            await writeJsonAtomic(`${path}.json`, info).catch(() => {});
+          } finally {
+            done();
+          }
         },
       };
     } catch (err) {
@@ -91,7 +103,7 @@ export class CacheMounts {
       const path = join(this.root, key);
       const now = new Date().toISOString();
       const fresh: CacheMountInfo = { ...about, created: now, lastUsed: now, usageCount: 0 };
-      if ((await lstat(path).catch(() => undefined))?.isDirectory()) return await readJsonOr(`${path}.json`, fresh).catch(() => fresh);
+      if ((await lstat(path).catch(() => undefined))?.isDirectory()) return { ...fresh, ...(await this.#info(path)) };
       await this.#install(path, fresh, init);
       return fresh;
     } finally {
@@ -99,12 +111,17 @@ export class CacheMounts {
     }
   }
 
+  /** What `<path>.json` says of a directory, as far as it says it right (it may be old, damaged or imported). */
+  async #info(path: string): Promise<Partial<CacheMountInfo>> {
+    return mountInfoOf(await readJsonOr<unknown>(`${path}.json`, {}).catch(() => ({})));
+  }
+
   /** Every directory with what it is, for an export. */
   async exportable(): Promise<MountExport[]> {
     const out: MountExport[] = [];
     for (const name of await this.#names()) {
       const path = join(this.root, name);
-      out.push({ name, meta: await readJsonOr<Record<string, unknown>>(`${path}.json`, {}).catch(() => ({})), dir: path });
+      out.push({ name, meta: { ...(await this.#info(path)) }, dir: path });
     }
     return out;
   }
@@ -168,7 +185,7 @@ export class CacheMounts {
       const st = await stat(path).catch(() => undefined);
       if (!st) continue;
       const made = st.birthtime.toISOString();
-      const info = await readJsonOr<Partial<CacheMountInfo>>(`${path}.json`, {}).catch((): Partial<CacheMountInfo> => ({}));
+      const info = await this.#info(path);
       out.push({
         ID: name.slice(0, 25), Parent: '', Parents: null, Type: 'exec.cachemount',
         Description: `cached mount ${info.target ?? ''} with id "${info.id ?? name}"`,

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -23,12 +23,21 @@ export function isRemoteSource(src: string): boolean {
   return /^https?:\/\//i.test(src);
 }
 
-/** The name a download is saved under: the URL path's last element, as moby's filename rule. */
+/**
+ * The name a download is saved under: the last element of the URL's
+ * decoded path (moby's path.Base of u.Path), so an escaped `/` (`%2F`) can
+ * never make it a path of its own.
+ */
 export function remoteName(url: string): string {
-  const parts = new URL(url).pathname.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
-  const last = parts.at(-1);
-  if (last === undefined) throw new Error(`cannot determine filename from url: ${url}`);
-  return decodeURIComponent(last);
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    throw new Error(`cannot determine filename from url: ${url}`);
+  }
+  const last = path.split('/').filter((p) => p !== '').at(-1);
+  if (last === undefined || last === '.' || last === '..' || last.includes('\0')) throw new Error(`cannot determine filename from url: ${url}`);
+  return last;
 }
 
 /** Downloads `url` into `dir` (which it creates). */
@@ -43,6 +52,7 @@ export async function fetchRemote(url: string, dir: string): Promise<RemoteFile>
   if (!res.ok || !res.body) throw new Error(`ADD failed: fetching ${url}: ${res.status} ${res.statusText}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const host = join(dir, name);
+  if (dirname(host) !== dir) throw new Error(`cannot determine filename from url: ${url}`);
   const hash = createHash('sha256');
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, cb) {
