@@ -1,9 +1,6 @@
 // A UDP server for containers, since Debian's busybox has none: a static
 // C program, compiled here, that prints each datagram and echoes it back.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { staticBinary } from './c-binary.ts';
 
 const SOURCE = `
 #include <arpa/inet.h>
@@ -26,14 +23,7 @@ int main(int argc, char **argv) {
 }
 `;
 
-/** The `udp-echo PORT` binary, built with the machine's C compiler (static, so any rootfs runs it). */
+/** The `udp-echo PORT` binary. */
 export function udpEchoBinary(): Buffer {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-udp-echo-'));
-  try {
-    writeFileSync(join(dir, 'udp-echo.c'), SOURCE);
-    execFileSync('cc', ['-static', '-O2', '-o', join(dir, 'udp-echo'), join(dir, 'udp-echo.c')]);
-    return readFileSync(join(dir, 'udp-echo'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return staticBinary('udp-echo', SOURCE);
 }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, sleep, until } from '../helpers/daemon.ts';
+import { busyboxTar } from '../helpers/busybox.ts';
+import { staticBinary } from '../helpers/c-binary.ts';
 
 const d = TestDaemon.forFile();
 
@@ -106,6 +108,46 @@ test('security defaults: capabilities, masked /proc, seccomp, read-only, privile
   assert.equal(priv.stdout.trim(), `CapEff:\t${bounding}`);
   const nnp = await d.docker(['run', '--rm', '--security-opt', 'no-new-privileges', 'busybox', 'grep', 'NoNewPrivs', '/proc/self/status']);
   assert.match(nnp.stdout, /NoNewPrivs:\t1/);
+});
+
+// Tries what busybox cannot: clone(2) with each namespace flag, and clone3(2).
+const NS_PROBE = `
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static char stack[65536];
+static int child(void *arg) { (void)arg; return 0; }
+int main(void) {
+  struct { const char *name; int flag; } ns[] = { {"user", CLONE_NEWUSER}, {"net", CLONE_NEWNET}, {"mnt", CLONE_NEWNS} };
+  for (unsigned i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+    int pid = clone(child, stack + sizeof stack, ns[i].flag | SIGCHLD, NULL);
+    if (pid > 0) { waitpid(pid, NULL, 0); printf("%s ok\\n", ns[i].name); }
+    else printf("%s %s\\n", ns[i].name, strerror(errno));
+  }
+  long r = syscall(SYS_clone3, NULL, 0);
+  printf("clone3 %s\\n", r < 0 && errno == ENOSYS ? "ENOSYS" : "other");
+  return 0;
+}
+`;
+
+test('seccomp: no namespaces through clone, clone3 answers ENOSYS; CAP_SYS_ADMIN or unconfined lift it', async () => {
+  const tar = await busyboxTar([{ name: 'bin/nsprobe', data: staticBinary('nsprobe', NS_PROBE), mode: 0o755 }]);
+  assert.equal((await d.docker(['import', '-', 'nsprobe'], { input: tar })).code, 0);
+  const confined = await d.docker(['run', '--rm', 'nsprobe', '/bin/nsprobe']);
+  assert.equal(confined.stdout, 'user Operation not permitted\nnet Operation not permitted\nmnt Operation not permitted\nclone3 ENOSYS\n');
+  // Without the filter a user namespace needs no capability at all: the filter is what refused it.
+  const unconfined = await d.docker(['run', '--rm', '--security-opt', 'seccomp=unconfined', 'nsprobe', '/bin/nsprobe']);
+  assert.match(unconfined.stdout, /^user ok\n/);
+  assert.match(unconfined.stdout, /clone3 other\n$/);
+  const admin = await d.docker(['run', '--rm', '--cap-add', 'SYS_ADMIN', 'nsprobe', '/bin/nsprobe']);
+  assert.equal(admin.stdout, 'user ok\nnet ok\nmnt ok\nclone3 other\n');
+  await d.docker(['rmi', 'nsprobe']);
 });
 
 test('--init runs docker-init as PID 1', async () => {

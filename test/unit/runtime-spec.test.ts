@@ -33,7 +33,8 @@ interface Spec {
   };
 }
 
-interface Seccomp { defaultAction: string; architectures: string[]; syscalls: { names: string[]; action: string; errnoRet?: number }[] }
+interface SeccompArg { index: number; value: number; valueTwo: number; op: string }
+interface Seccomp { defaultAction: string; architectures: string[]; syscalls: { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }[] }
 
 function input(over: Partial<SpecInput> = {}): SpecInput {
   return {
@@ -68,7 +69,8 @@ function input(over: Partial<SpecInput> = {}): SpecInput {
 const spec = (over: Partial<SpecInput> = {}): Spec => buildSpec(input(over)) as Spec;
 const nsTypes = (s: Spec): string[] => s.linux.namespaces.map((n) => n.type).sort();
 const mount = (s: Spec, dest: string): OciMount | undefined => s.mounts.find((m) => m.destination === dest);
-const denied = (s: Spec): string[] => s.linux.seccomp!.syscalls.filter((r) => r.action === 'SCMP_ACT_ERRNO').flatMap((r) => r.names);
+// Calls refused whatever their arguments.
+const denied = (s: Spec): string[] => s.linux.seccomp!.syscalls.filter((r) => r.action === 'SCMP_ACT_ERRNO' && !r.args).flatMap((r) => r.names);
 
 const DOCKER_DEFAULT_CAPS = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
@@ -241,6 +243,29 @@ test('seccomp: present by default with docker\'s dangerous calls refused', () =>
   for (const call of ['read', 'write', 'openat', 'execve', 'clone', 'chown', 'kill', 'socket']) assert.ok(!d.includes(call), call);
   const rule = sc.syscalls.find((r) => r.action === 'SCMP_ACT_ERRNO')!;
   assert.equal(rule.errnoRet, 1); // EPERM
+  for (const call of ['io_uring_setup', 'io_uring_enter', 'io_uring_register']) assert.ok(d.includes(call), call);
+});
+
+test('seccomp: clone may not make namespaces, clone3 is ENOSYS, unless CAP_SYS_ADMIN', () => {
+  const sc = spec().linux.seccomp!;
+  const cloneRules = sc.syscalls.filter((r) => r.names.includes('clone'));
+  const flags = cloneRules.map((r) => {
+    assert.equal(r.action, 'SCMP_ACT_ERRNO');
+    assert.equal(r.errnoRet, 1);
+    assert.equal(r.args?.length, 1);
+    const [a] = r.args!;
+    assert.equal(a!.index, 0);
+    assert.equal(a!.op, 'SCMP_CMP_MASKED_EQ');
+    assert.equal(a!.value, a!.valueTwo);
+    return a!.value;
+  });
+  // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET, one rule each: docker's mask 0x7E020000.
+  assert.equal(flags.reduce((m, f) => m | f, 0), 0x7e020000);
+  assert.equal(flags.length, 7);
+  const clone3 = sc.syscalls.find((r) => r.names.includes('clone3'))!;
+  assert.equal(clone3.errnoRet, 38);
+  const admin = spec({ capAdd: ['SYS_ADMIN'] }).linux.seccomp!;
+  assert.ok(!admin.syscalls.some((r) => r.names.includes('clone') || r.names.includes('clone3')));
 });
 
 test('seccomp: absent when privileged or unconfined', () => {
