@@ -10,6 +10,7 @@ import { applyLayer } from '../storage/layer-apply.ts';
 import { treeSize } from '../storage/tree.ts';
 import { ensureDir, readJsonOr, sweepTemps, TEMP_PREFIX, writeJsonAtomic } from '../util/fs-atomic.ts';
 import type { MountExport, MountImport } from './cache-archive.ts';
+import type { CacheRecord } from './cache-prune.ts';
 import type { Sharing } from './run-mounts.ts';
 
 /** What a cache mount directory is, in `<name>.json` beside it. */
@@ -178,8 +179,8 @@ export class CacheMounts {
   }
 
   /** system df's records for the cache mounts (BuildKit's `exec.cachemount`). */
-  async usage(): Promise<object[]> {
-    const out: object[] = [];
+  async usage(): Promise<CacheRecord[]> {
+    const out: CacheRecord[] = [];
     for (const name of await this.#names()) {
       const path = join(this.root, name);
       const st = await stat(path).catch(() => undefined);
@@ -187,7 +188,7 @@ export class CacheMounts {
       const made = st.birthtime.toISOString();
       const info = await this.#info(path);
       out.push({
-        ID: name.slice(0, 25), Parent: '', Parents: null, Type: 'exec.cachemount',
+        ID: recordId(name), Parent: '', Parents: null, Type: 'exec.cachemount',
         Description: `cached mount ${info.target ?? ''} with id "${info.id ?? name}"`,
         InUse: this.#users.has(name), Shared: false, Size: await treeSize(path).catch(() => 0),
         CreatedAt: info.created ?? made, LastUsedAt: info.lastUsed ?? made, UsageCount: info.usageCount ?? 0,
@@ -196,21 +197,21 @@ export class CacheMounts {
     return out;
   }
 
-  /** Removes every directory no step is using; says which and how many bytes. */
-  async prune(): Promise<{ ids: string[]; space: number }> {
+  /** Removes the directories `chosen` names by their record ID that no step is using; says which and how many bytes. */
+  async prune(chosen: (id: string) => boolean): Promise<{ ids: string[]; space: number }> {
     while (this.#pruning) await this.#pruning;
     const run = (async () => {
       const ids: string[] = [];
       let space = 0;
       for (const name of await this.#names()) {
-        if (this.#users.has(name)) continue;
+        if (this.#users.has(name) || !chosen(recordId(name))) continue;
         const path = join(this.root, name);
         space += await treeSize(path).catch(() => 0);
         const doomed = this.#temp();
         await rename(path, doomed);
         await rm(`${path}.json`, { force: true });
         await rm(doomed, { recursive: true, force: true });
-        ids.push(name.slice(0, 25));
+        ids.push(recordId(name));
       }
       return { ids, space };
     })();
@@ -221,6 +222,12 @@ export class CacheMounts {
       this.#pruning = undefined;
     }
   }
+}
+
+/** A directory's record ID for system df and builder prune: 25 characters, a private copy's `-N` kept so the two differ. */
+function recordId(name: string): string {
+  const copy = /-\d+$/.exec(name)?.[0] ?? '';
+  return name.slice(0, name.length - copy.length).slice(0, 25 - copy.length) + copy;
 }
 
 /** Named locks: `acquire(key)` waits for the previous holder of `key` and returns the release. */

@@ -4,7 +4,8 @@
 // intermediate images; the image list hides the ones that are a cached
 // step's parent (they have children) unless `all`, as moby does. An entry
 // whose image is gone (removed by `rmi` or `image prune -a`) never hits.
-// `builder prune` drops every entry and the images only the cache kept.
+// `builder prune` drops the entries cache-prune.ts chooses (without `all`
+// those no named or used image shares) and the images only they kept.
 // The RUN --mount=type=cache directories (cache-mounts.ts) belong to the
 // cache too: listed by `system df`, removed by `builder prune`, exported
 // and imported with it.
@@ -14,6 +15,7 @@ import { ensureDir, readJsonOr, sweepTemps, writeJsonAtomic } from '../util/fs-a
 import { missReason, type CacheEntry, type StepInputs } from './cache-key.ts';
 import type { CacheImport, MountExport } from './cache-archive.ts';
 import { CacheMounts } from './cache-mounts.ts';
+import { choosePrune, type CacheRecord, type PruneOptions } from './cache-prune.ts';
 
 interface CacheFile {
   entries: CacheEntry[];
@@ -132,19 +134,44 @@ export class BuildCache {
   }
 
   /** system df's BuildCache records: the steps, then the cache mounts. */
-  async usage(): Promise<object[]> {
-    const steps = [...this.#entries.values()].filter((e) => this.#images.store.has(e.image)).map((e) => ({
-      ID: e.key.slice(7, 32), Parent: '', Parents: null, Type: 'regular', Description: e.instruction,
-      InUse: false, Shared: false, Size: e.size, CreatedAt: e.created, LastUsedAt: e.lastUsed, UsageCount: e.usageCount,
+  async usage(): Promise<CacheRecord[]> {
+    const live = [...this.#entries.values()].filter((e) => this.#images.store.has(e.image));
+    const shared = this.#sharedChains();
+    const idOf = new Map<string, string>();
+    for (const e of live) if (!idOf.has(e.image)) idOf.set(e.image, recordId(e.key));
+    const steps = live.map((e): CacheRecord => ({
+      ID: recordId(e.key), Parent: (e.parent && idOf.get(e.parent)) ?? '', Parents: null, Type: 'regular', Description: e.instruction,
+      InUse: false, Shared: shared(e.image), Size: e.size, CreatedAt: e.created, LastUsedAt: e.lastUsed, UsageCount: e.usageCount,
     }));
     return [...steps, ...(await this.mounts.usage())];
   }
 
-  /** `builder prune`: drops every entry, removes the untagged, unused images only the cache kept and the unused cache mounts. */
-  async prune(): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
-    const mounts = await this.mounts.prune();
-    const entries = [...this.#entries.values()];
-    this.#entries.clear();
+  /**
+   * Whether a step image's layers are another image's too: one with a name,
+   * or one a container uses (or their parents'), whose layers stay whatever
+   * the cache drops. BuildKit counts such records as shared, and a prune
+   * without `all` leaves them.
+   */
+  #sharedChains(): (image: string) => boolean {
+    const kept = this.#images.store.list().filter((rec) => {
+      const refs = this.#images.store.refsOf(rec.id);
+      return refs.tags.length + refs.digests.length > 0 || this.#images.users.containersUsing(rec.id).length > 0;
+    });
+    const chains = new Set(kept.flatMap((rec) => this.#images.chainOf(rec.id)));
+    const ids = new Set(kept.map((rec) => rec.id));
+    return (image) => ids.has(image) || chains.has(this.#images.chainOf(image).at(-1) ?? '');
+  }
+
+  /**
+   * `builder prune`: removes the records `opts` chooses (cache-prune.ts),
+   * then the untagged, unused images no entry holds any longer. The space
+   * is that of the layer blobs that went and of the cache mounts.
+   */
+  async prune(opts: PruneOptions, parseTime: (value: string) => number): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    const doomed = new Set(choosePrune(await this.usage(), opts, parseTime).map((r) => r.ID));
+    const mounts = await this.mounts.prune((id) => doomed.has(id));
+    const entries = [...this.#entries.values()].filter((e) => doomed.has(recordId(e.key)));
+    for (const e of entries) this.#entries.delete(e.key);
     await this.save();
     const blobSizes = (): Map<string, number> => {
       const m = new Map<string, number>();
@@ -153,7 +180,7 @@ export class BuildCache {
     };
     const before = blobSizes();
     for (const image of new Set(entries.map((e) => e.image))) {
-      if (!this.#images.store.has(image)) continue;
+      if (!this.#images.store.has(image) || this.holds(image)) continue;
       const refs = this.#images.store.refsOf(image);
       if (refs.tags.length + refs.digests.length > 0 || this.#images.users.containersUsing(image).length > 0) continue;
       await this.#images.remove(image, false, false).catch(() => {});
@@ -161,7 +188,12 @@ export class BuildCache {
     const after = blobSizes();
     let space = 0;
     for (const [blob, size] of before) if (!after.has(blob)) space += size;
-    const deleted = [...entries.map((e) => e.key.slice(7, 32)), ...mounts.ids];
+    const deleted = [...entries.map((e) => recordId(e.key)), ...mounts.ids];
     return { CachesDeleted: deleted.length ? deleted : null, SpaceReclaimed: space + mounts.space };
   }
+}
+
+/** A step's record ID, as system df and builder prune show it: 25 characters of its key. */
+function recordId(key: string): string {
+  return key.slice(7, 32);
 }

@@ -22,7 +22,9 @@ import type { ContainerDefaults } from '../image/types.ts';
 import { readInRoot, ensureWorkdir } from '../engine/rootfs-setup.ts';
 import { PROXY_ARGS } from './build-args.ts';
 import { BuildFs } from './build-fs.ts';
+import type { RemovePolicy, RunHostConfig } from './build-params.ts';
 import type { BuildCache } from './cache.ts';
+import type { CacheFrom } from './cache-from.ts';
 import { contextDigests, mountDigests } from './context-digests.ts';
 import { stepKey, type StepInputs } from './cache-key.ts';
 import { copyFiles } from './copy-step.ts';
@@ -61,6 +63,10 @@ export interface BuildOptions {
   noCacheStages?: ReadonlySet<string>;
   /** The secrets RUN --mount=type=secret can mount, by id. */
   secrets?: ReadonlyMap<string, Buffer>;
+  /** RUN containers' settings (resources, ulimits, extra hosts) and which of them go after their step. */
+  run?: { host: RunHostConfig; remove: RemovePolicy };
+  /** --cache-from images: steps come from them, and from the cache only when a source's parents hold them. */
+  cacheFrom?: CacheFrom;
 }
 
 /** One stage's state between steps. */
@@ -289,11 +295,15 @@ export class Build {
     Object.assign(state, next.state);
     const createdBy = nopCreatedBy(state.config, next.comment);
     await this.#cached(state, { parent: state.imageId, instruction: createdBy, context: { before, after: { config: state.config, cmdSet: state.cmdSet } } },
-      () => this.#commit(state, null, createdBy));
+      () => this.#commit(state, null, createdBy), [createdBy]);
   }
 
-  /** Reuses the image the cache holds for the step's key, or makes it (`make` commits) and records it. */
-  async #cached(state: StageState, inputs: StepInputs, make: () => Promise<void>): Promise<void> {
+  /**
+   * Reuses the image the cache (or a --cache-from image whose next history
+   * line is one of `createdBy`) holds for the step, or makes it (`make`
+   * commits) and records it.
+   */
+  async #cached(state: StageState, inputs: StepInputs, make: () => Promise<void>, createdBy: readonly string[]): Promise<void> {
     const cache = this.#opts.cache;
     const key = stepKey(inputs);
     if (!state.noCache) {
@@ -307,16 +317,20 @@ export class Build {
         return;
       }
       const hit = cache.lookup(key);
-      if (hit) {
+      if (hit && (this.#opts.cacheFrom?.allows(hit) ?? true)) {
         state.out(' ---> Using cache\n');
         state.imageId = hit;
         return;
       }
-      const why = cache.explain(inputs, this.#started);
+      const why = this.#opts.cacheFrom ? undefined : cache.explain(inputs, this.#started);
       if (why) state.out(` ---> Cache miss: ${why}\n`);
     }
     const job = (async () => {
-      await make();
+      const found = state.noCache ? undefined : await this.#opts.cacheFrom?.find(state.imageId, createdBy, state.config);
+      if (found) {
+        state.out(' ---> Using cache\n');
+        state.imageId = found;
+      } else await make();
       await cache.record(key, inputs, state.imageId!);
       return state.imageId!;
     })();
@@ -364,9 +378,10 @@ export class Build {
       contextDir: this.#opts.contextDir, mountDir: this.#opts.mountDir, tmpDir: this.#opts.tmpDir,
       secrets: this.#opts.secrets ?? new Map<string, Buffer>(), cacheMounts: this.#opts.cache.mounts,
     };
+    const createdBy = runCreatedBy(cmd, args.length > 0 ? shown : null);
     await this.#cached(state, inputs, () => runStep(this.#engine, {
-      imageId, config: state.config, cmd, args, networkMode: network ?? this.#opts.networkMode, files, mounts, sources,
-    }, state.out, (layer) => this.#commit(state, layer, runCreatedBy(cmd, args.length > 0 ? shown : null))));
+      imageId, config: state.config, cmd, args, networkMode: network ?? this.#opts.networkMode, files, mounts, sources, ...this.#opts.run,
+    }, state.out, (layer) => this.#commit(state, layer, createdBy)), [createdBy]);
   }
 
   /** RUN's --mount flags expanded with the stage's args and ENV, each with the image its from= names. */
@@ -404,7 +419,7 @@ export class Build {
     Object.assign(state, next.state);
     const createdBy = nopCreatedBy(state.config, next.comment);
     await this.#cached(state, { parent: state.imageId, instruction: createdBy, context: { before, after: state.config } },
-      () => this.#writeLayer(state, (root) => ensureWorkdir(root, state.config.WorkingDir ?? '/', 0, 0), () => createdBy));
+      () => this.#writeLayer(state, (root) => ensureWorkdir(root, state.config.WorkingDir ?? '/', 0, 0), () => createdBy), [createdBy]);
   }
 
   async #copy(stage: Stage, state: StageState, ins: CopyInstruction, word: (w: string) => string): Promise<void> {
@@ -435,7 +450,10 @@ export class Build {
         ...(from !== undefined ? { source: from ?? 'scratch' } : {}),
         ...(from === undefined ? { files: await contextDigests(this.#opts.contextDir, sources, command) } : {}),
       };
-      await this.#cached(state, inputs, () => this.#copyFiles(state, ins, { command, sources, dest, mode, from, inline, fetched, content: contentHash(inputs, inline, fetched) }, word));
+      const content = contentHash(inputs, inline, fetched);
+      // Its history names the kind of source, known once the sources are resolved: any of them matches a --cache-from image's.
+      const createdBy = ['file', 'dir', 'multi'].map((kind) => nopCreatedBy(state.config, `${command} ${kind}:${content} in ${dest} `));
+      await this.#cached(state, inputs, () => this.#copyFiles(state, ins, { command, sources, dest, mode, from, inline, fetched, content }, word), createdBy);
     } finally {
       await rm(downloads, { recursive: true, force: true });
     }

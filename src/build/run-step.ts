@@ -1,7 +1,10 @@
 // RUN: the command runs in a container of the engine made from the current
-// image, its output goes into the build's progress as it is written, and
+// image, with the build's resources, ulimits, /dev/shm size and extra
+// hosts; its output goes into the build's progress as it is written, and
 // its writable layer (without what the runtime put there on its own) is the
-// step's layer. The container is removed whatever happens. A heredoc script
+// step's layer. As moby's rm/forcerm: the container is removed after a step
+// that succeeded unless rm=0, and after one that failed only with forcerm,
+// so a failure can be looked into. A heredoc script
 // (`RUN <<EOF` with a `#!` line) is a file under the data root bind-mounted
 // read-only at /dev/pipes/<name>, on /dev's tmpfs, so it never reaches the layer.
 //
@@ -26,6 +29,7 @@ import { copyTree } from '../storage/copy.ts';
 import { MNT_DETACH, MS_BIND, mount, umount2 } from '../storage/native.ts';
 import { randomId } from '../util/ids.ts';
 import { BuildFs } from './build-fs.ts';
+import type { RemovePolicy, RunHostConfig } from './build-params.ts';
 import type { CacheMounts } from './cache-mounts.ts';
 import { PIPES_DIR, type InlineFile } from './heredoc.ts';
 import { cacheDirName, mountPointsToMake, unusedMountPoints, withoutPaths, type Found, type StepMount } from './run-mounts.ts';
@@ -60,6 +64,10 @@ export interface RunRequest {
   mounts?: RunMountRequest[];
   /** Needed when there are mounts. */
   sources?: MountSources;
+  /** The build's settings for its RUN containers (--memory, --ulimit, --add-host…). */
+  host?: RunHostConfig;
+  /** Which containers go once their step is over; by default those whose step succeeded. */
+  remove?: RemovePolicy;
 }
 
 export class RunFailed extends Error {}
@@ -76,6 +84,7 @@ export async function runStep<T>(engine: Engine, req: RunRequest, output: (text:
       ...req.config, Image: req.imageId, Cmd: req.cmd, Entrypoint: [''], Env: env,
       Healthcheck: undefined, OnBuild: undefined,
       HostConfig: {
+        ...req.host,
         NetworkMode: req.networkMode || 'default',
         ...(made.binds.length > 0 ? { Binds: made.binds } : {}),
         ...(made.mounts.length > 0 ? { Mounts: made.mounts } : {}),
@@ -86,6 +95,7 @@ export async function runStep<T>(engine: Engine, req: RunRequest, output: (text:
     await made.release();
     throw err;
   }
+  let succeeded = false;
   try {
     const points = made.targets.length > 0 ? await engine.withFs(Id, async (fs) => pointsToMake(await viewOf({ root: fs.root, mounts: [] }), made.targets)) : new Set<string>();
     output(` ---> Running in ${Id.slice(0, 12)}\n`);
@@ -99,15 +109,19 @@ export async function runStep<T>(engine: Engine, req: RunRequest, output: (text:
     const { StatusCode } = await exited;
     if (StatusCode !== 0) throw new RunFailed(`The command '${req.cmd.join(' ')}' returned a non-zero code: ${StatusCode}`);
     const unused = points.size > 0 ? await engine.withFs(Id, async (fs) => unusedPoints(await viewOf({ root: fs.root, mounts: [] }), points)) : points;
-    return await commit(withoutPaths(withoutRuntimePaths(engine.snapshots.diff(Id)), unused));
+    const result = await commit(withoutPaths(withoutRuntimePaths(engine.snapshots.diff(Id)), unused));
+    succeeded = true;
+    return result;
   } finally {
+    const policy = req.remove ?? { success: true, failure: false };
+    const remove = succeeded ? policy.success : policy.failure;
     try {
-      await engine.remove(Id, { force: true, volumes: true });
+      if (remove) await engine.remove(Id, { force: true, volumes: true });
     } finally {
-      // Once the container is gone: cache locks, stage filesystems, copies and secrets.
+      // The step is over, kept container or not: cache locks, stage filesystems, copies and secrets.
       await made.release();
     }
-    output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
+    if (remove) output(`Removing intermediate container ${Id.slice(0, 12)}\n`);
   }
 }
 

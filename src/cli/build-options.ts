@@ -1,7 +1,8 @@
 // The values of berth build's options that need more than a flag parser:
-// -t references, --platform, buildx's --output and --secret syntaxes
+// -t references, --add-host, buildx's --output and --secret syntaxes
 // (CSV of key=value fields) and the secrets' bytes.
 import { readFile, stat } from 'node:fs/promises';
+import { checkExtraHost } from '../build/build-params.ts';
 import { parseReference } from '../image/reference.ts';
 import { csvFields } from './flags.ts';
 
@@ -17,21 +18,19 @@ export function validateTag(value: string): string {
   return value;
 }
 
-const AMD64 = new Set(['amd64', 'x86_64', 'x86-64']);
-
 /**
- * --platform as containerd's platforms.Parse reads it (os[/arch[/variant]],
- * an arch alone meaning linux/arch), accepted only when it names the one
- * platform berthd builds for. Returns the normalised "linux/amd64".
+ * --add-host as docker's client takes it: `name:address` or `name=address`,
+ * an address in brackets unwrapped; sent as `name:address`, which the
+ * daemon checks as moby does.
  */
-export function checkPlatform(value: string): string {
-  const parts = value.toLowerCase().split('/');
-  const [first = '', arch = '', variant = ''] = parts;
-  const ok =
-    parts.length <= 3 &&
-    (parts.length === 1 ? first === 'linux' || AMD64.has(first) : first === 'linux' && AMD64.has(arch) && (variant === '' || variant === 'v1'));
-  if (!ok) throw new Error(`platform ${JSON.stringify(value)} is not supported: berth builds linux/amd64 images only`);
-  return 'linux/amd64';
+export function normalizeExtraHost(value: string): string {
+  const eq = value.indexOf('=');
+  const sep = eq >= 0 ? eq : value.indexOf(':');
+  const name = value.slice(0, Math.max(sep, 0));
+  let address = sep >= 0 ? value.slice(sep + 1) : '';
+  if (sep <= 0 || name.includes(':')) throw new Error(`bad format for add-host: ${JSON.stringify(value)}`);
+  if (address.length > 2 && address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  return checkExtraHost(`${name}:${address}`);
 }
 
 export type BuildOutput = { type: 'local'; dest: string } | { type: 'tar'; dest: string };

@@ -2,7 +2,9 @@
 // numbered steps named by their stage, each output line timed from its
 // step's start, and `DONE <seconds>` or `CACHED` (with berth's cache-miss
 // reason when there is one). Plain lines on a pipe; on a terminal the
-// running step's line keeps a live timer. It is drawn from the classic
+// running step's line keeps a live timer, redrawn in place (carriage
+// return, erase line) and cut to the terminal's width so that it never
+// wraps onto a row the redraw would not reach. It is drawn from the classic
 // JSON stream the daemon sends, which `DOCKER_BUILDKIT=0` shows as it is.
 import type { Readable, Writable } from 'node:stream';
 import { jsonObjects } from '../client/jsonstream.ts';
@@ -133,7 +135,14 @@ export class BuildProgress {
 
   #draw(): void {
     const s = this.#step;
-    if (s) this.#write(`${this.#clear()}#${s.number} ${s.title}  ${seconds(this.#now() - s.started)}s`);
+    if (!s) return;
+    const head = `#${s.number} ${s.title}`;
+    const timer = `  ${seconds(this.#now() - s.started)}s`;
+    // The last column stays free: a line that fills it leaves the cursor waiting to wrap.
+    const width = (this.#out as { columns?: number }).columns;
+    const room = width ? width - 1 : Infinity;
+    const line = head.length + timer.length <= room ? head + timer : head.slice(0, Math.max(room - timer.length, 0)) + timer;
+    this.#write(`${this.#clear()}${line.slice(0, room)}`);
   }
 
   #clear(): string {

@@ -21,6 +21,6 @@ export function events(c: Client, opts: { since?: string; until?: string; filter
   return c.request('GET', '/events', { query: { since: opts.since || undefined, until: opts.until || undefined, filters: filtersQuery(opts.filters) } });
 }
 
-export function pruneBuildCache(c: Client, opts: { all?: boolean; filters?: Filters }): Promise<PruneReport> {
-  return c.json('POST', '/build/prune', { query: { all: opts.all, filters: filtersQuery(opts.filters) } });
+export function pruneBuildCache(c: Client, opts: { all?: boolean; filters?: Filters; keepStorage?: number }): Promise<PruneReport> {
+  return c.json('POST', '/build/prune', { query: { all: opts.all, filters: filtersQuery(opts.filters), 'keep-storage': opts.keepStorage || undefined } });
 }

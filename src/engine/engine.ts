@@ -449,6 +449,7 @@ export class Engine {
           cpuPeriod: host.NanoCpus ? 100_000 : host.CpuPeriod || undefined,
           pidsLimit: host.PidsLimit ?? undefined,
           cpusetCpus: host.CpusetCpus || undefined,
+          cpusetMems: host.CpusetMems || undefined,
         },
         rlimits: host.Ulimits?.length ? capRlimits(host.Ulimits, await hostRlimits()) : [],
         oomScoreAdj: host.OomScoreAdj || undefined,

@@ -27,6 +27,7 @@ export interface HostConfig {
   CpuQuota?: number;
   CpuPeriod?: number;
   CpusetCpus?: string;
+  CpusetMems?: string;
   PidsLimit?: number | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   ShmSize?: number;

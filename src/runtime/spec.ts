@@ -35,7 +35,7 @@ export interface SpecInput {
   cgroupsPath: string;
   cgroupV2: boolean;
   shmSize: number;
-  resources: { memory?: number; memorySwap?: number; cpuShares?: number; cpuQuota?: number; cpuPeriod?: number; pidsLimit?: number; cpusetCpus?: string };
+  resources: { memory?: number; memorySwap?: number; cpuShares?: number; cpuQuota?: number; cpuPeriod?: number; pidsLimit?: number; cpusetCpus?: string; cpusetMems?: string };
   rlimits: { type: string; hard: number; soft: number }[];
   oomScoreAdj?: number;
   sysctl?: Record<string, string>;
@@ -77,6 +77,7 @@ export function buildSpec(input: SpecInput): object {
   if (r.cpuQuota) cpu.quota = r.cpuQuota;
   if (r.cpuPeriod) cpu.period = r.cpuPeriod;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
   if (Object.keys(cpu).length) resources.cpu = cpu;
   if (r.pidsLimit && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };
 

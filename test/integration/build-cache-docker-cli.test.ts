@@ -92,10 +92,10 @@ test('the cache survives a daemon restart', async () => {
   assert.equal(r.id, before.id);
 });
 
-test('builder prune empties the cache', async () => {
+test('builder prune -a empties the cache', async () => {
   const df = await d.docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
   assert.match(df.stdout, /Build Cache [1-9]/);
-  const p = await d.docker(['builder', 'prune', '-f']);
+  const p = await d.docker(['builder', 'prune', '-af']);
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stdout, /Total reclaimed space/);
   const r = await build();

@@ -76,13 +76,18 @@ const inImage = (ref: string, ...cmd: string[]): Promise<string> => ok('berth', 
 
 /**
  * Checks nothing -o or a failed build could have left (containers,
- * volumes), then drops the build cache and dangling images, so that the
- * test leaves only the busybox image it found.
+ * volumes) but the `failedSteps` containers of failed RUNs (kept, as
+ * moby's are without --force-rm, and removed here), then drops the build
+ * cache and dangling images, so that the test leaves only the busybox
+ * image it found.
  */
-async function nothingLeft(): Promise<void> {
+async function nothingLeft(failedSteps = 0): Promise<void> {
+  const left = (await ok('berth', ['ps', '-aq', '--filter', 'status=exited'])).split('\n').filter(Boolean);
+  assert.equal(left.length, failedSteps);
+  if (left.length > 0) await ok('berth', ['rm', ...left]);
   assert.equal(await ok('berth', ['ps', '-aq']), '');
   assert.equal(await ok('berth', ['volume', 'ls', '-q']), '');
-  assert.equal((await d.api('POST', '/build/prune')).status, 200);
+  assert.equal((await d.api('POST', '/build/prune?all=1')).status, 200);
   // Step images a --no-cache rebuild replaced in the cache are no longer its to drop.
   await ok('berth', ['image', 'prune', '-f']);
   assert.equal(await ok('berth', ['images', '-a', '--format', '{{.Repository}}:{{.Tag}}']), 'busybox:latest\n');
@@ -177,7 +182,7 @@ test('-q prints only the ID; --iidfile gets it (with -q, as docker writes it, wi
   assert.equal((await cli('berth', ['build', '-q', '--iidfile', bFile, failing])).code, 1);
   assert.ok(!existsSync(bFile));
   await rmi(b.stdout.trim());
-  await nothingLeft();
+  await nothingLeft(1);
 });
 
 test('--target builds the stages it needs, as docker does; an unknown one fails the same way', async () => {
@@ -213,7 +218,8 @@ test('failures: a failing RUN, a missing COPY source, a parse error; same messag
   const parse = await cli('berth', ['build', context('fail-parse', {})]);
   assert.equal(parse.stderr, 'Error response from daemon: dockerfile parse error on line 2: unknown instruction: FROBNICATE\n');
   assert.equal(parse.stdout, 'Sending build context to berth daemon  2.048kB\r\r\n');
-  await nothingLeft();
+  // Four failed RUNs through `same`, one more here.
+  await nothingLeft(5);
 });
 
 test('.dockerignore keeps files out of the image but the Dockerfile and itself are sent; the context docker sends is the same', async () => {
@@ -401,7 +407,9 @@ test('builder prune: the same confirmation and report as docker; the next build 
   assert.equal(declined.code, 0);
   assert.equal(declined.stdout, asBerth(dockerDeclined).stdout);
   assert.match(await ok('berth', ['build', dir]), /Using cache/);
-  const pruned = await ok('berth', ['builder', 'prune', '-f']);
+  // prune:1 has every step's layers: only -a removes them.
+  assert.equal(await ok('berth', ['builder', 'prune', '-f']), 'Total reclaimed space: 0B\n');
+  const pruned = await ok('berth', ['builder', 'prune', '-af']);
   assert.match(pruned, /^Deleted build cache objects:\n(\S+\n)+\nTotal reclaimed space: /);
   assert.doesNotMatch(await ok('berth', ['build', dir]), /Using cache/);
   await ok('berth', ['rmi', 'prune:1']);
@@ -490,4 +498,34 @@ test('without DOCKER_BUILDKIT=0, progress is BuildKit\'s: numbered steps with th
   assert.match(failed.stdout, /#3 ERROR: The command '\/bin\/sh -c exit 3' returned a non-zero code: 3\n/);
   assert.match((await cli('berth', ['build', '--progress', 'fancy', dir], buildkit)).stderr, /invalid progress mode "fancy"/);
   await ok('berth', ['rmi', 'progress:1']);
+});
+
+test('on a terminal (script\'s pseudo-terminal), --progress tty and auto redraw the running step in place, cut to the width; plain does not', async () => {
+  const dir = context('tty-progress', { Dockerfile: 'FROM busybox\nRUN echo compiling; sleep 0.5; echo a-line-long-enough-to-be-cut-on-a-narrow-terminal\n' });
+  // `script` gives the command a terminal of its own, 60 columns wide here.
+  const onTerminal = async (progress: string): Promise<string> => {
+    const r = await run('script', ['-qec', `stty cols 60; ${BERTH} build --no-cache --progress ${progress} ${dir}`, '/dev/null'], { env: d.env, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    return r.stdout.replaceAll('\r\n', '\n');
+  };
+  const CLEAR = '\r\x1b[2K';
+  const title = '#3 [stage-0 2/2] RUN echo compiling; sleep 0.5; echo a-line-long-enough-to-be-cut-on-a-narrow-terminal';
+  for (const progress of ['tty', 'auto']) {
+    const out = await onTerminal(progress);
+    // The live line: drawn, erased and drawn again (the timer, and once more under each output line), never wider than 59 columns.
+    const draws = out.split(CLEAR).filter((p) => p.startsWith('#3 [stage-0 2/2] RUN echo compiling') && !p.includes('\n'));
+    assert.ok(draws.length >= 3, JSON.stringify(out));
+    for (const draw of draws) {
+      assert.ok(draw.length <= 59 && /^[^\n]*  \d+\.\ds$/.test(draw) && title.startsWith(draw.replace(/  \d+\.\ds$/, '')), JSON.stringify(draw));
+    }
+    assert.equal(draws.at(-1)!.length, 59);
+    // Output above it, then the step's result in its place, whole.
+    assert.match(out, /\r\x1b\[2K#3 +\d+\.\d compiling\n/);
+    assert.ok(out.includes(`${CLEAR}${title}  DONE `), JSON.stringify(out));
+    assert.match(out, /\n(\r\x1b\[2K)?#4 exporting to image\n/);
+  }
+  const plain = await onTerminal('plain');
+  assert.doesNotMatch(plain, /\x1b/);
+  assert.match(plain, /\n#3 \[stage-0 2\/2\] RUN echo compiling[^\n]*\n#3 +\d+\.\d compiling\n/);
+  assert.match(plain, /\n#3 DONE \d+\.\ds\n/);
 });

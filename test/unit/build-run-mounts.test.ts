@@ -244,16 +244,26 @@ test('CacheMounts: shared and private use, locked waits, prune keeps what is in 
     await b.release();
     await second!.release();
     // n-1 is still held: prune leaves it.
-    const pruned = await mounts.prune();
+    const pruned = await mounts.prune(() => true);
     assert.deepEqual(pruned.ids, ['l', 'n']);
     assert.equal(pruned.space, 2);
     assert.deepEqual(readdirSync(join(root, 'cache-mounts')).sort(), ['n-1', 'n-1.json']);
     await p.release();
+    // Only the records chosen go; a private copy's record ID keeps its -N apart from the directory it copies.
+    assert.deepEqual((await mounts.prune((id) => id === 'n')).ids, []);
+    const long = 'f'.repeat(64);
+    const held = await mounts.acquire(long, 'private', about, init);
+    const copy = await mounts.acquire(long, 'private', about, init);
+    assert.deepEqual((await mounts.usage()).map((u) => u.ID), ['f'.repeat(25), `${'f'.repeat(23)}-1`, 'n-1']);
+    await held.release();
+    await copy.release();
+    assert.deepEqual((await mounts.prune((id) => id.endsWith('-1'))).ids, [`${'f'.repeat(23)}-1`, 'n-1']);
+    assert.deepEqual((await mounts.prune(() => true)).ids, ['f'.repeat(25)]);
     // A failed init leaves nothing.
     await assert.rejects(mounts.acquire('bad', 'shared', about, async () => {
       throw new Error('no');
     }), /no/);
-    assert.deepEqual(readdirSync(join(root, 'cache-mounts')).sort(), ['n-1', 'n-1.json']);
+    assert.deepEqual(readdirSync(join(root, 'cache-mounts')), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { cli } from '../../src/cli/cli.ts';
 import { isArchive, openBuildContext, peek } from '../../src/cli/build-context.ts';
-import { checkPlatform, parseOutputs, parseSecret, readSecrets, validateTag } from '../../src/cli/build-options.ts';
+import { checkPlatform } from '../../src/build/build-params.ts';
+import { normalizeExtraHost, parseOutputs, parseSecret, readSecrets, validateTag } from '../../src/cli/build-options.ts';
 import { countUpload, UPLOAD_ACTION } from '../../src/cli/commands/build.ts';
 import { readTar, tarOf } from './storage-helpers.ts';
 
@@ -93,6 +94,17 @@ test('--platform: linux/amd64 in its spellings, nothing else; -t: references as 
   assert.equal(validateTag('localhost:5000/a/b:c'), 'localhost:5000/a/b:c');
   assert.throws(() => validateTag('Bad'), /^Error: invalid reference format: repository name \(library\/Bad\) must be lowercase$/);
   assert.throws(() => validateTag('a:b:c'), /^Error: invalid reference format$/);
+});
+
+test('--add-host: name:address or name=address (brackets around the address dropped), sent as name:address; host-gateway', () => {
+  assert.equal(normalizeExtraHost('db:10.0.0.5'), 'db:10.0.0.5');
+  assert.equal(normalizeExtraHost('db=10.0.0.5'), 'db:10.0.0.5');
+  assert.equal(normalizeExtraHost('v6:::1'), 'v6:::1');
+  assert.equal(normalizeExtraHost('v6=[fe80::1]'), 'v6:fe80::1');
+  assert.equal(normalizeExtraHost('gw:host-gateway'), 'gw:host-gateway');
+  assert.throws(() => normalizeExtraHost('nocolon'), /^Error: bad format for add-host: "nocolon"$/);
+  assert.throws(() => normalizeExtraHost(':1.2.3.4'), /^Error: bad format for add-host: ":1.2.3.4"$/);
+  assert.throws(() => normalizeExtraHost('db:nope'), /^Error: invalid IP address in add-host: "nope"$/);
 });
 
 test('a context directory: ignored files stay home, the build\'s own files always go, owners are root', async (t) => {

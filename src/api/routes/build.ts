@@ -1,6 +1,8 @@
 // POST /build, the classic builder's protocol (what `DOCKER_BUILDKIT=0
 // docker build` speaks): the body is the context tar, the answer a stream
-// of JSON messages, errors included once the stream has begun.
+// of JSON messages, errors included once the stream has begun. What the
+// parameters say of the RUN containers and --cache-from is read (and bad
+// or unsupported values refused) in build-query.ts.
 import { join } from 'node:path';
 import type { Router } from '../router.ts';
 import { COMMON_HEADERS, boolParam } from '../router.ts';
@@ -9,12 +11,14 @@ import { badRequest, messageOf } from '../../util/errors.ts';
 import { parseReference } from '../../image/reference.ts';
 import { openContext } from '../../build/context.ts';
 import { Build } from '../../build/executor.ts';
+import { CacheFrom } from '../../build/cache-from.ts';
 import { TargetError } from '../../build/stages.ts';
 import { authForRegistry } from '../../distribution/auth.ts';
 import { resolveRemote } from '../../distribution/endpoint.ts';
 import { plainLine } from '../../distribution/progress.ts';
 import { pullImage } from '../../distribution/pull.ts';
 import { parseSecrets, SECRETS_HEADER } from '../../build/run-mounts.ts';
+import { jsonObject, parseBuildQuery, stringList } from './build-query.ts';
 
 export function buildRoutes(router: Router, { engine, buildCache, blobSources }: ApiDeps): void {
   router.add('POST', '/build', async ({ req, res, query }) => {
@@ -26,8 +30,10 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
         throw badRequest(`invalid tag ${JSON.stringify(t)}: ${messageOf(err)}`);
       }
     }
-    const buildArgs = new Map(Object.entries(jsonParam(query.get('buildargs'))).filter((e): e is [string, string] => typeof e[1] === 'string'));
-    const labels = jsonParam(query.get('labels')) as Record<string, string>;
+    const params = parseBuildQuery(query);
+    const buildArgs = new Map(Object.entries(jsonObject(query.get('buildargs'), 'buildargs')).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const labels = jsonObject(query.get('labels'), 'labels') as Record<string, string>;
+    const noCacheStages = new Set(stringList(query.get('nocachefilter'), 'nocachefilter').map((n) => n.toLowerCase()));
     const quiet = boolParam(query, 'q');
     const dockerfileName = query.get('dockerfile') || 'Dockerfile';
     // berth's own: the secrets RUN --mount=type=secret reads (`berth build --secret`).
@@ -54,14 +60,18 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
     let context;
     try {
       context = await openContext(join(root, 'tmp'), req, dockerfileName);
+      // As moby, a source that is not here is only logged.
+      const cacheFrom = params.cacheFrom.length === 0 ? undefined : await CacheFrom.open(engine.images, params.cacheFrom, (ref, err) => {
+        console.error(`berthd: --cache-from ${ref} skipped: ${messageOf(err)}`);
+      });
       let build: Build;
       try {
         build = new Build(engine, {
           contextDir: context.dir, dockerfile: context.dockerfile, dockerfileName, buildArgs,
           target: query.get('target') || undefined, labels, networkMode: query.get('networkmode') || 'default',
           mountDir: join(root, 'mnt'), tmpDir: join(root, 'tmp'), cache: buildCache, noCache: boolParam(query, 'nocache'),
-          noCacheStages: new Set(stringList(query.get('nocachefilter')).map((n) => n.toLowerCase())), secrets,
-          stepTimes: boolParam(query, 'steptimes'),
+          noCacheStages, secrets, stepTimes: boolParam(query, 'steptimes'),
+          run: { host: params.host, remove: params.remove }, cacheFrom,
           // Base images not here are pulled (every one with `pull`), with the build's registry credentials.
           pull: {
             always: boolParam(query, 'pull'),
@@ -93,27 +103,4 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
       if (started) res!.end();
     }
   });
-}
-
-/** A parameter holding a JSON list of strings (berth's nocachefilter). */
-function stringList(value: string | null): string[] {
-  if (!value) return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw badRequest(`invalid JSON: ${value}`);
-  }
-  if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== 'string')) throw badRequest(`expected a JSON list of strings: ${value}`);
-  return parsed as string[];
-}
-
-function jsonParam(value: string | null): Record<string, unknown> {
-  if (!value) return {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    throw badRequest(`invalid JSON: ${value}`);
-  }
 }

@@ -1,5 +1,7 @@
 import type { Router } from '../router.ts';
-import { API_VERSION, COMMON_HEADERS, MIN_API_VERSION, filtersParam, sendJson } from '../router.ts';
+import { API_VERSION, COMMON_HEADERS, MIN_API_VERSION, boolParam, filtersParam, sendJson } from '../router.ts';
+import { badRequest } from '../../util/errors.ts';
+import { FilterError } from '../../build/cache-prune.ts';
 import type { ApiDeps } from '../server.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { matchesEvent, type EventFilter } from '../../engine/events.ts';
@@ -50,8 +52,19 @@ export function systemRoutes(router: Router, { engine, info, buildCache }: ApiDe
     });
   });
 
-  // `docker builder prune` (and `system prune`): every cache entry, and the images only the cache kept.
-  router.add('POST', '/build/prune', async ({ res }) => sendJson(res!, 200, await buildCache.prune()));
+  // `docker builder prune` (and `system prune`): the dangling records (every one with `all`), filtered,
+  // or only the least recently used beyond `keep-storage` bytes; and the images only they kept.
+  router.add('POST', '/build/prune', async ({ res, query }) => {
+    const filters = filtersParam(query);
+    const keep = query.get('keep-storage') || query.get('reserved-space') || '0';
+    if (!/^\d+$/.test(keep)) throw badRequest(`keep-storage is in bytes and expects an integer, got ${keep}`);
+    const opts = { all: boolParam(query, 'all'), filters, keepStorage: Number(keep) };
+    try {
+      sendJson(res!, 200, await buildCache.prune(opts, (v) => parseTimeParam(v)!));
+    } catch (err) {
+      throw err instanceof FilterError ? badRequest(err.message) : err;
+    }
+  });
 
   router.add('GET', '/system/df', async ({ res }) => {
     const images = (await engine.images.listJson()) as { Size: number; Id: string }[];

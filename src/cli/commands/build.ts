@@ -8,7 +8,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { buildImage, type BuildRequest } from '../../client/build.ts';
 import { StatusError, type Command, type Context } from '../command.ts';
-import { checkPlatform, parseOutputs, readSecrets, validateTag } from '../build-options.ts';
+import { checkPlatform } from '../../build/build-params.ts';
+import { normalizeExtraHost, parseOutputs, readSecrets, validateTag } from '../build-options.ts';
 import { parseUlimit } from '../container-opts.ts';
 import type { FlagSpec, ParsedFlags } from '../flags.ts';
 import { displayJsonMessages, JsonMessageError } from '../jsonmessage.ts';
@@ -19,7 +20,7 @@ import { humanSize, ramInBytes } from '../units.ts';
 const bytes = (v: string): string => String(ramInBytes(v));
 
 const FLAGS: FlagSpec[] = [
-  { name: 'add-host', kind: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")' },
+  { name: 'add-host', kind: 'list', usage: 'Add a custom host-to-IP mapping ("host:ip")', validate: normalizeExtraHost },
   { name: 'build-arg', kind: 'list', usage: 'Set build-time variables', validate: validateEnv },
   // Also berth's exported caches ("type=local,src=path"), which is why its values are not split at commas here.
   { name: 'cache-from', kind: 'list', type: 'strings', usage: 'Images to consider as cache sources' },

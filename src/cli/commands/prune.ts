@@ -10,7 +10,7 @@ import type { Command, Context } from '../command.ts';
 import { filterFlag, toFilters } from '../filters.ts';
 import type { FlagSpec } from '../flags.ts';
 import { BIN } from '../help.ts';
-import { humanSize } from '../units.ts';
+import { humanSize, ramInBytes } from '../units.ts';
 
 const FORCE: FlagSpec = { name: 'force', short: 'f', kind: 'bool', usage: 'Do not prompt for confirmation' };
 
@@ -54,8 +54,9 @@ const imagesPruner: Pruner = async (ctx, all, filters) => {
   return [r.SpaceReclaimed ?? 0, imagesListing(r)];
 };
 
-const buildCachePruner: Pruner = async (ctx, all, filters) => {
-  const r = await pruneBuildCache(ctx.client, { all, filters });
+/** `keepStorage`: bytes the cache may keep (builder prune --keep-storage). */
+const buildCachePruner = (keepStorage = 0): Pruner => async (ctx, all, filters) => {
+  const r = await pruneBuildCache(ctx.client, { all, filters, keepStorage });
   return [r.SpaceReclaimed ?? 0, listing('Deleted build cache objects', r.CachesDeleted)];
 };
 
@@ -128,12 +129,13 @@ export const builderPrune: Command = {
     { name: 'all', short: 'a', kind: 'bool', usage: 'Remove all unused build cache, not just dangling ones' },
     filterFlag('Provide filter values (e.g. "until=24h")', false),
     FORCE,
-    { name: 'keep-storage', kind: 'string', usage: 'Amount of disk space to keep for cache' },
+    { name: 'keep-storage', kind: 'string', type: 'bytes', usage: 'Amount of disk space to keep for cache', validate: (v) => String(ramInBytes(v)) },
   ],
   run(ctx, flags) {
     const all = flags.bool('all');
     const warning = `WARNING! This will remove all ${all ? '' : 'dangling '}build cache. Are you sure you want to continue?`;
-    return prune(ctx, flags.bool('force'), warning, [buildCachePruner], all, toFilters(flags.list('filter')));
+    const keep = Number(flags.string('keep-storage') || 0);
+    return prune(ctx, flags.bool('force'), warning, [buildCachePruner(keep)], all, toFilters(flags.list('filter')));
   },
 };
 
@@ -163,7 +165,7 @@ export const systemPrune: Command = {
     const shown = shownFilters(filters);
     const filterText = shown.length ? `\n  Items to be pruned will be filtered with:${shown.map((f) => `\n  - ${f}`).join('')}\n` : '';
     const warning = `WARNING! This will remove:${warnings.map((w) => `\n  - ${w}`).join('')}\n${filterText}\nAre you sure you want to continue?`;
-    const pruners = [containersPruner, networksPruner, ...(volumes ? [volumesPruner] : []), imagesPruner, buildCachePruner];
+    const pruners = [containersPruner, networksPruner, ...(volumes ? [volumesPruner] : []), imagesPruner, buildCachePruner()];
     return prune(ctx, flags.bool('force'), warning, pruners, all, filters);
   },
 };
