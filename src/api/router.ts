@@ -105,7 +105,7 @@ export function sendError(res: ServerResponse | undefined, socket: Duplex | unde
       res.end();
       return;
     }
-    sendJson(res, status, { message });
+    sendJson(res, status, { message, ...(err instanceof ApiError ? err.detail : {}) });
     return;
   }
   if (socket && !socket.destroyed) {

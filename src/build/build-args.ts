@@ -22,6 +22,17 @@ export interface Platform {
 /** berth builds for the host, and the host is linux/amd64 (ARCHITECTURE.md). */
 export const LINUX_AMD64: Platform = { os: 'linux', architecture: 'amd64' };
 
+/**
+ * Whether an image of platform `actual` is one of `want` (containerd's
+ * platforms.Only, as docker's GetImage judges a local image for FROM
+ * --platform): the same OS and architecture, and the variant when one is
+ * wanted, arm64's v8 counting as none. Both are normalized already.
+ */
+export function platformMatches(want: Platform, actual: Platform): boolean {
+  const variant = (p: Platform): string => (p.architecture === 'arm64' && p.variant === 'v8' ? '' : (p.variant ?? ''));
+  return want.os === actual.os && want.architecture === actual.architecture && (variant(want) === '' || variant(want) === variant(actual));
+}
+
 /** containerd's platforms.Format: os/arch[/variant]. */
 export function formatPlatform(p: Platform): string {
   return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;

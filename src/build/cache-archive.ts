@@ -177,12 +177,14 @@ function cacheEntryOf(v: unknown): CacheEntry | null {
   if (e.args !== undefined && !stringMap(e.args)) return null;
   if (e.files !== undefined && !stringMap(e.files)) return null;
   if (e.source !== undefined && !isString(e.source)) return null;
+  if (e.downloads !== undefined && !stringMap(e.downloads)) return null;
   const now = new Date().toISOString();
   return {
     key: e.key, image: e.image, parent: e.parent as string | null, instruction: e.instruction,
     ...(e.args !== undefined ? { args: e.args as Record<string, string> } : {}),
     ...(e.files !== undefined ? { files: e.files as Record<string, string> } : {}),
     ...(e.source !== undefined ? { source: e.source as string } : {}),
+    ...(e.downloads !== undefined ? { downloads: e.downloads as Record<string, string> } : {}),
     size: isCount(e.size) ? e.size : 0,
     created: isString(e.created) ? e.created : now,
     lastUsed: isString(e.lastUsed) ? e.lastUsed : now,

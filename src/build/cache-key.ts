@@ -5,7 +5,8 @@
 // COPY/ADD selects, the build args a RUN sees, a --from source's image ID).
 // Two steps with the same key make the same image, so a hit can reuse it.
 // When a step misses, `missReason` compares it with what the cache holds
-// for the same parent and says in one line what changed.
+// for the same parent and says in one line what changed, or that the parent
+// itself is new (and what made it so), or that nothing like it was built.
 import { createHash } from 'node:crypto';
 
 /**
@@ -28,6 +29,10 @@ export interface StepInputs {
   files?: Record<string, string>;
   /** COPY --from: the source stage's or image's ID ('scratch' for an empty stage). */
   source?: string;
+  /** ADD's downloads: URL → content digest. Only explains a miss: the key has them in `context`. */
+  downloads?: Record<string, string>;
+  /** What `source` is (`stage build`, `image alpine:3`). Only explains a miss; never in the key. */
+  sourceName?: string;
 }
 
 /** A cached step as the index keeps it (inputs kept only as far as the explanations need them). */
@@ -39,6 +44,7 @@ export interface CacheEntry {
   args?: Record<string, string>;
   files?: Record<string, string>;
   source?: string;
+  downloads?: Record<string, string>;
   /** The size of the layer the step added (0 for config steps). */
   size: number;
   created: string;
@@ -67,25 +73,34 @@ export function fileDigest(meta: { mode: number; uid: number; gid: number; link?
   return createHash('sha256').update(canonicalJson(meta)).digest('hex');
 }
 
+/** What a miss with nothing comparable cached says. */
+export const NO_EARLIER_BUILD = 'no earlier build of this step';
+
 /**
  * Why `inputs` missed, given the entries the cache holds: compared with the
- * most recently used entry for the same parent (a changed file, build arg or
- * instruction), or `parent changed` when the same instruction is cached only
- * on other parents. undefined when nothing comparable is cached.
+ * most recently used entry for the same parent (a changed file, source,
+ * download, build arg or instruction); `parent changed: <parentCause>` when
+ * the parent is new to the build (`parentCause` says what made it so) and
+ * the same instruction is cached after other parents; otherwise there is
+ * nothing like it to compare with.
  */
-export function missReason(inputs: StepInputs, entries: readonly CacheEntry[]): string | undefined {
+export function missReason(inputs: StepInputs, entries: readonly CacheEntry[], parentCause?: string): string {
   const siblings = entries.filter((e) => e.parent === inputs.parent).sort((a, b) => (a.lastUsed < b.lastUsed ? 1 : -1));
-  if (siblings.length === 0) return entries.some((e) => e.instruction === inputs.instruction) ? 'parent changed' : undefined;
+  if (siblings.length === 0) {
+    // Cached after other parents: this parent is new, if the build knows what made it so.
+    return parentCause && entries.some((e) => e.instruction === inputs.instruction) ? `parent changed: ${parentCause}` : NO_EARLIER_BUILD;
+  }
   const same = siblings.find((e) => e.instruction === inputs.instruction);
-  // A step after the same parent with the same kind of instruction is the line as it was; any other is just another step.
-  if (!same) return siblings.some((e) => keywordOf(e.instruction) === keywordOf(inputs.instruction)) ? 'instruction changed' : undefined;
+  // A step after the same parent with the same kind of instruction is the line as it was; any other is a new step.
+  if (!same) return siblings.some((e) => keywordOf(e.instruction) === keywordOf(inputs.instruction)) ? 'instruction changed' : NO_EARLIER_BUILD;
   const files = diffMaps(same.files ?? {}, inputs.files ?? {});
   if (files.length > 0) {
     const [name, was] = files[0]!;
     const what = was === undefined ? 'added' : inputs.files?.[name] === undefined ? 'removed' : 'changed';
     return `file ${name} ${what}${files.length > 1 ? ` (and ${files.length - 1} more)` : ''}`;
   }
-  if ((same.source ?? null) !== (inputs.source ?? null)) return 'source stage changed';
+  if ((same.source ?? null) !== (inputs.source ?? null)) return `source ${inputs.sourceName ?? 'stage'} changed`;
+  if (diffMaps(same.downloads ?? {}, inputs.downloads ?? {}).length > 0) return 'downloaded content changed';
   const args = diffMaps(same.args ?? {}, inputs.args ?? {});
   if (args.length > 0) {
     const [name, was] = args[0]!;

@@ -55,9 +55,13 @@ export class BuildCache {
     return e.image;
   }
 
-  /** Why `inputs` missed, judged against the steps cached before `since` (a build's own steps are other stages, not earlier versions). */
-  explain(inputs: StepInputs, since: string): string | undefined {
-    return missReason(inputs, [...this.#entries.values()].filter((e) => e.created < since && this.#images.store.has(e.image)));
+  /**
+   * Why `inputs` missed, judged against the steps cached before `since` (a
+   * build's own steps are other stages, not earlier versions); `parentCause`
+   * is what made its parent new, if that is why.
+   */
+  explain(inputs: StepInputs, since: string, parentCause?: string): string {
+    return missReason(inputs, [...this.#entries.values()].filter((e) => e.created < since && this.#images.store.has(e.image)), parentCause);
   }
 
   async record(key: string, inputs: StepInputs, image: string): Promise<void> {
@@ -67,7 +71,7 @@ export class BuildCache {
     this.#entries.set(key, {
       key, image, parent: inputs.parent, instruction: inputs.instruction,
       ...(inputs.args ? { args: inputs.args } : {}), ...(inputs.files ? { files: inputs.files } : {}),
-      ...(inputs.source ? { source: inputs.source } : {}),
+      ...(inputs.source ? { source: inputs.source } : {}), ...(inputs.downloads ? { downloads: inputs.downloads } : {}),
       size: rec.layers.length > parentLayers ? (rec.layers.at(-1)?.size ?? 0) : 0,
       created: now, lastUsed: now, usageCount: 0,
     });

@@ -1,5 +1,6 @@
 // The one error type the Dockerfile front end throws, so the CLI and the
-// API can point at the offending lines the way docker build does.
+// API can point at the offending lines the way docker build does, and the
+// place in the Dockerfile any build error came from.
 
 export class DockerfileError extends Error {
   readonly file: string;
@@ -11,13 +12,55 @@ export class DockerfileError extends Error {
   readonly problem: string;
 
   constructor(file: string, line: number, endLine: number, problem: string) {
-    super(`dockerfile parse error on line ${line}: ${problem}`);
+    // moby 20.10's classic builder (BuildKit 0.8's instructions.Parse) words it so, and docker shows it as is.
+    super(`dockerfile parse error line ${line}: ${problem}`);
     this.name = 'DockerfileError';
     this.file = file;
     this.line = line;
     this.endLine = Math.max(line, endLine);
     this.problem = problem;
   }
+}
+
+/**
+ * Where in which Dockerfile an error comes from, for a display of its own
+ * (BuildKit prints `Dockerfile.dev:2` and the lines): the instruction's
+ * lines `line`..`endLine`, and the file's lines from `start` to `endLine`
+ * (a few before it, for context). The classic stream has no place for it,
+ * so the API sends it beside the message, which stays moby's.
+ */
+export interface DockerfileLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly endLine: number;
+  readonly start: number;
+  readonly lines: string[];
+}
+
+/** Lines shown before the offending instruction, as BuildKit's display does. */
+const CONTEXT_LINES = 4;
+
+const locations = new WeakMap<object, DockerfileLocation>();
+
+/** Records where `err` comes from, unless something closer to it already did; returns `err`. */
+export function locate(err: unknown, file: string, text: string, line: number, endLine: number): unknown {
+  if (typeof err !== 'object' || err === null || locations.has(err)) return err;
+  const all = text.replace(/^\ufeff/, '').split(/\r?\n/);
+  const start = Math.max(1, line - CONTEXT_LINES);
+  const end = Math.min(Math.max(line, endLine), all.length);
+  locations.set(err, { file, line, endLine: end, start, lines: all.slice(start - 1, end) });
+  return err;
+}
+
+/** Where `err` comes from, as locate() recorded it. */
+export function locationOf(err: unknown): DockerfileLocation | undefined {
+  return typeof err === 'object' && err !== null ? locations.get(err) : undefined;
+}
+
+/** What the API sends beside an error's message: `{ dockerfile: location }`, or nothing. */
+export function dockerfileDetail(err: unknown): { dockerfile?: DockerfileLocation } {
+  const where = locationOf(err);
+  return where ? { dockerfile: where } : {};
 }
 
 /** Levenshtein distance, for BuildKit's "(did you mean X?)" hints. */

@@ -7,6 +7,7 @@
 // excluded Dockerfile cannot be COPYed, exactly as with BuildKit.
 
 import { posix } from 'node:path';
+import { checkPattern } from './path-match.ts';
 
 /**
  * The patterns of a .dockerignore (moby/patternmatcher ignorefile.ReadAll):
@@ -64,38 +65,6 @@ export function cleanPath(p: string): string {
 /** Go's path.Dir. */
 function dirOf(p: string): string {
   return cleanPath(p.slice(0, p.lastIndexOf('/') + 1));
-}
-
-class BadPattern extends Error {
-  constructor() {
-    super('syntax error in pattern');
-  }
-}
-
-/** filepath.Match's syntax check: brackets closed, ranges well formed, no
- * trailing backslash. patternmatcher calls it only for this error. */
-function checkPatternSyntax(pattern: string): void {
-  const chars = Array.from(pattern);
-  const escaped = (i: number): number => {
-    // One class character, possibly escaped; returns the index after it.
-    if (i >= chars.length || chars[i] === '-' || chars[i] === ']') throw new BadPattern();
-    if (chars[i] === '\\') i++;
-    if (i >= chars.length - 1) throw new BadPattern();
-    return i + 1;
-  };
-  for (let i = 0; i < chars.length; i++) {
-    if (chars[i] === '\\') {
-      if (++i >= chars.length) throw new BadPattern();
-    } else if (chars[i] === '[') {
-      i++;
-      if (chars[i] === '^') i++;
-      for (let n = 0; ; n++) {
-        if (chars[i] === ']' && n > 0) break;
-        i = escaped(i);
-        if (chars[i] === '-') i = escaped(i + 1);
-      }
-    }
-  }
 }
 
 type MatchKind = 'exact' | 'prefix' | 'suffix' | 'regexp';
@@ -232,7 +201,8 @@ export class DockerIgnore {
         if (p.length === 1) throw new Error('illegal exclusion pattern: "!"');
         p = p.slice(1);
       }
-      checkPatternSyntax(p);
+      // patternmatcher calls filepath.Match only for its syntax error.
+      checkPattern(p);
       this.compiled.push(new CompiledPattern(p, exclusion));
     }
     this.patterns = this.compiled;

@@ -65,7 +65,8 @@ export function goQuoteRune(n: number): string {
 
 /**
  * moby's history text for HEALTHCHECK: Go's %q of the *HealthConfig of
- * moby 20.10 (the API 1.41 daemon), `&{["CMD-SHELL" "…"] "30s" "3s" "0s" '\x03'}`.
+ * moby 20.10 (the API 1.41 daemon), `&{["CMD-SHELL" "…"] "30s" "3s" "0s" '\x03'}`;
+ * its struct has no StartInterval, so the history leaves it out (the config keeps it).
  */
 export function healthcheckText(h: HealthConfig): string {
   return `&{${goQuoteList(h.Test ?? [])} "${goDuration(h.Interval ?? 0)}" "${goDuration(h.Timeout ?? 0)}" "${goDuration(h.StartPeriod ?? 0)}" ${goQuoteRune(h.Retries ?? 0)}}`;
@@ -188,6 +189,7 @@ export function applyConfigStep(state: StageConfig, step: ConfigStep): { state: 
       if (c.interval) h.Interval = c.interval;
       if (c.timeout) h.Timeout = c.timeout;
       if (c.startPeriod) h.StartPeriod = c.startPeriod;
+      if (c.startInterval) h.StartInterval = c.startInterval;
       if (c.retries) h.Retries = c.retries;
       config.Healthcheck = h;
       comment = `HEALTHCHECK ${healthcheckText(h)}`;

@@ -94,8 +94,7 @@ export interface CopyInstruction extends Base {
   readonly link: boolean;
   readonly parents: boolean;
   readonly excludes: string[];
-  /** ADD only. */
-  readonly keepGitDir: boolean;
+  /** ADD only: the digest a download must have (expanded when the step runs). */
   readonly checksum?: string;
 }
 
@@ -341,6 +340,8 @@ function copyInstruction(node: Node, base: Base, flags: Flags): CopyInstruction 
   const keepGitDir = isAdd ? flags.bool('keep-git-dir') : undefined;
   const checksum = isAdd ? flags.string('checksum') : undefined;
   flags.parse();
+  // BuildKit keeps a git source's .git with it; berth has no git sources, so the flag could only be ignored.
+  if (keepGitDir?.value === true) throw new Error('ADD --keep-git-dir needs a git source, and berth\'s builder has no git sources');
 
   const dest = node.args[node.args.length - 1];
   if (parseHeredoc(dest)) throw new Error(`${command} cannot accept a heredoc as a destination`);
@@ -359,8 +360,7 @@ function copyInstruction(node: Node, base: Base, flags: Flags): CopyInstruction 
   return {
     ...base, keyword: isAdd ? 'add' : 'copy', sources, inline, dest,
     from: from?.value, chown: chown.value, chmod: chmod.value, link: link.value === true,
-    parents: parents?.value === true, excludes: excludes.values,
-    keepGitDir: keepGitDir?.value === true, checksum: checksum?.value,
+    parents: parents?.value === true, excludes: excludes.values, checksum: checksum?.value,
   };
 }
 

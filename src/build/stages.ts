@@ -3,7 +3,9 @@
 // first FROM are the global scope that FROM lines (and only they) can use;
 // a stage depends on its base when the base names an earlier stage, on the
 // stages its COPY --from and RUN --mount from= name, and needs nothing
-// else. Building a target needs only the stages it reaches.
+// else. Building a target needs only the stages it reaches. Its base
+// image's ONBUILD triggers may name stages too (triggerSources); those are
+// known once the base is, and join what the build needs.
 
 import { DockerfileError, withSuggestion } from './dockerfile-error.ts';
 import { type Platform, platformArgs } from './build-args.ts';
@@ -66,12 +68,14 @@ export class StageGraph {
   /** Platform args plus the global ARGs that have a value. */
   readonly globalArgs: ReadonlyMap<string, string>;
   private readonly file: string;
+  private readonly expand: Expand;
 
-  constructor(stages: Stage[], metaArgs: ArgInstruction[], globalArgs: ReadonlyMap<string, string>, file: string) {
+  constructor(stages: Stage[], metaArgs: ArgInstruction[], globalArgs: ReadonlyMap<string, string>, file: string, expand: Expand) {
     this.stages = stages;
     this.metaArgs = metaArgs;
     this.globalArgs = globalArgs;
     this.file = file;
+    this.expand = expand;
   }
 
   /** The stage a --target names (case-insensitive); the last one without. */
@@ -87,16 +91,52 @@ export class StageGraph {
    * dependency order: BuildKit dispatches stages in file order and refuses
    * to read a stage that has not been built yet. */
   stagesFor(target?: string): Stage[] {
-    const needed = new Set<number>();
-    const visit = (index: number): void => {
-      if (needed.has(index)) return;
-      needed.add(index);
-      for (const dep of this.stages[index].dependsOn) visit(dep);
-    };
-    visit(this.target(target).index);
-    const order = [...needed].sort((a, b) => a - b).map((i) => this.stages[i]);
+    const order = this.closure(this.target(target).index);
     for (const stage of order) this.checkSourcesBuiltBefore(stage);
     return order;
+  }
+
+  /** Stage `index` and every stage it needs, ascending. */
+  closure(index: number): Stage[] {
+    const needed = new Set<number>();
+    const visit = (i: number): void => {
+      if (needed.has(i)) return;
+      needed.add(i);
+      for (const dep of this.stages[i].dependsOn) visit(dep);
+    };
+    visit(index);
+    return [...needed].sort((a, b) => a - b).map((i) => this.stages[i]);
+  }
+
+  /**
+   * What the ONBUILD triggers `triggers` (run at the start of `stage`) read
+   * through COPY --from and RUN --mount from=, per trigger index: stages
+   * resolve by name or index as in the Dockerfile (moby's classic builder
+   * finds them among the stages built so far, BuildKit adds them to the
+   * graph), so only a stage defined before `stage` can be named. Errors
+   * point at the stage's FROM, where the triggers run.
+   */
+  triggerSources(stage: Stage, triggers: readonly Instruction[]): Map<number, StageSource[]> {
+    const fail: Fail = (_ins, problem) => {
+      throw new DockerfileError(this.file, stage.from.startLine, stage.from.endLine, problem);
+    };
+    const out = new Map<number, StageSource[]>();
+    for (const [i, ins] of triggers.entries()) {
+      const found = sourcesOf(ins, this.stages, this.expand, fail);
+      for (const source of found) {
+        const problem = this.notBuiltYet(stage, ins, source);
+        if (problem) fail(ins, problem);
+      }
+      if (found.length > 0) out.set(i, found);
+    }
+    return out;
+  }
+
+  /** BuildKit's refusal when `ins` of `stage` reads a stage that is not defined (so not built) before it. */
+  private notBuiltYet(stage: Stage, ins: Instruction, source: StageSource): string | undefined {
+    if (source.kind !== 'stage' || source.index < stage.index) return undefined;
+    const from = ins.keyword === 'copy' ? ins.from : this.stages[source.index].displayName;
+    return `cannot copy from stage "${from}", it needs to be defined before current stage "${stage.displayName}"`;
   }
 
   /**
@@ -116,12 +156,10 @@ export class StageGraph {
 
   private checkSourcesBuiltBefore(stage: Stage): void {
     for (const [i, sources] of stage.sources) {
+      const ins = stage.instructions[i];
       for (const source of sources) {
-        if (source.kind !== 'stage' || source.index < stage.index) continue;
-        const ins = stage.instructions[i];
-        const from = ins.keyword === 'copy' ? ins.from : this.stages[source.index].displayName;
-        throw new DockerfileError(this.file, ins.startLine, ins.endLine,
-          `cannot copy from stage "${from}", it needs to be defined before current stage "${stage.displayName}"`);
+        const problem = this.notBuiltYet(stage, ins, source);
+        if (problem) throw new DockerfileError(this.file, ins.startLine, ins.endLine, problem);
       }
     }
   }
@@ -222,7 +260,7 @@ export function buildStageGraph(instructions: readonly Instruction[], options: G
     return { ...stage, sources, dependsOn: [...deps].sort((a, b) => a - b) };
   });
   checkCycles(withSources, fail);
-  return new StageGraph(withSources, metaArgs, globalArgs, file);
+  return new StageGraph(withSources, metaArgs, globalArgs, file, expand);
 }
 
 type Fail = (ins: { startLine: number; endLine: number }, problem: string) => never;

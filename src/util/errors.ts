@@ -3,13 +3,16 @@
 
 export class ApiError extends Error {
   status: number;
-  constructor(status: number, message: string) {
+  /** Fields the error's JSON body carries beside `message`. */
+  detail: Record<string, unknown>;
+  constructor(status: number, message: string, detail: Record<string, unknown> = {}) {
     super(message);
     this.status = status;
+    this.detail = detail;
   }
 }
 
-export const badRequest = (msg: string): ApiError => new ApiError(400, msg);
+export const badRequest = (msg: string, detail?: Record<string, unknown>): ApiError => new ApiError(400, msg, detail);
 export const notFound = (msg: string): ApiError => new ApiError(404, msg);
 export const conflict = (msg: string): ApiError => new ApiError(409, msg);
 

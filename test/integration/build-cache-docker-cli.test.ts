@@ -39,6 +39,8 @@ let first = '';
 test('a rebuild of an unchanged context is fully cached and yields the same image', async () => {
   const cold = await build(['-t', 'cached:1']);
   assert.deepEqual(cold.steps, Array(7).fill('run'));
+  // Nothing was built before: every step says so.
+  assert.equal(cold.out.match(/ ---> Cache miss: no earlier build of this step\n/g)?.length, 7);
   first = cold.id;
   const warm = await build(['-t', 'cached:1']);
   assert.deepEqual(warm.steps, Array(7).fill('cache'), warm.out);
@@ -63,6 +65,9 @@ test('touching a copied file rebuilds from that COPY and says why', async () => 
   const r = await build();
   assert.deepEqual(r.steps, ['cache', 'cache', 'cache', 'run', 'run', 'run', 'run'], r.out);
   assert.match(r.out, / ---> Cache miss: file app\.c changed\n/);
+  // The steps after it have a new parent: they say which step made it new.
+  assert.match(r.out, /Step 6\/8 : ARG VERSION=1\n ---> Cache miss: parent changed: step 5\/8 COPY app\.c \. missed\n/);
+  assert.match(r.out, /Step 8\/8 : CMD \["cat", "version\.txt"\]\n ---> Cache miss: parent changed: step 5\/8 COPY app\.c \. missed\n/);
   assert.notEqual(r.id, first);
 });
 

@@ -331,14 +331,32 @@ test('FROM scratch with COPY', async () => {
   await rmi('scratch:1');
 });
 
-test('a Dockerfile parse error names the line and fails with exit 1', async () => {
-  const dir = context('parse', { Dockerfile: 'FROM busybox\nRUNN echo hi\n' });
+test('a Dockerfile parse error names the line (moby 20.10\'s words) and fails with exit 1; the API says which file and lines', async () => {
+  const dir = context('parse', { Dockerfile: 'FROM busybox\nRUNN echo hi\n', 'Dockerfile.dev': '# dev\nFROM busybox\nCOPY a \\\n  b\nRUNN echo hi\n' });
   const r = await build(dir);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /dockerfile parse error on line 2: unknown instruction: RUNN/);
-  const api = await apiBuild('', tarOf(dir));
+  // (After docker's notice that the legacy builder is deprecated.)
+  assert.match(r.stderr, /\nError response from daemon: dockerfile parse error line 2: unknown instruction: RUNN \(did you mean RUN\?\)\n$/);
+  const api = await apiBuild('dockerfile=Dockerfile.dev', tarOf(dir));
   assert.equal(api.status, 400);
-  assert.match(api.body, /line 2/);
+  assert.deepEqual(JSON.parse(api.body), {
+    message: 'dockerfile parse error line 5: unknown instruction: RUNN (did you mean RUN?)',
+    dockerfile: { file: 'Dockerfile.dev', line: 5, endLine: 5, start: 1, lines: ['# dev', 'FROM busybox', 'COPY a \\', '  b', 'RUNN echo hi'] },
+  });
+});
+
+test('an error while a step runs keeps its message; the stream says where in the Dockerfile it was', async () => {
+  const dir = context('step-error', { 'Dockerfile.dev': 'FROM busybox\nARG V\nRUN true\nENV X=${V:?missing}\n' });
+  const r = await build(dir, ['-f', join(dir, 'Dockerfile.dev')]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /\nfailed to process "\$\{V:\?missing\}": V: missing\n$/);
+  const api = await apiBuild('dockerfile=Dockerfile.dev', tarOf(dir));
+  const failed = api.messages.find((m) => m.errorDetail);
+  assert.equal(failed.error, 'failed to process "${V:?missing}": V: missing');
+  assert.deepEqual(failed.errorDetail, {
+    message: 'failed to process "${V:?missing}": V: missing',
+    dockerfile: { file: 'Dockerfile.dev', line: 4, endLine: 4, start: 1, lines: ['FROM busybox', 'ARG V', 'RUN true', 'ENV X=${V:?missing}'] },
+  });
 });
 
 test('gzip, bzip2 and xz-compressed contexts (POST /build)', async () => {

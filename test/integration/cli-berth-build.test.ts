@@ -216,7 +216,7 @@ test('failures: a failing RUN, a missing COPY source, a parse error; same messag
   assert.equal(run.stderr, "The command '/bin/sh -c echo out; echo err >&2; exit 3' returned a non-zero code: 3\n");
   assert.match(run.stdout, /\nout\nerr\n/);
   const parse = await cli('berth', ['build', context('fail-parse', {})]);
-  assert.equal(parse.stderr, 'Error response from daemon: dockerfile parse error on line 2: unknown instruction: FROBNICATE\n');
+  assert.equal(parse.stderr, 'Error response from daemon: dockerfile parse error line 2: unknown instruction: FROBNICATE\n');
   assert.equal(parse.stdout, 'Sending build context to berth daemon  2.048kB\r\r\n');
   // Four failed RUNs through `same`, one more here.
   await nothingLeft(5);

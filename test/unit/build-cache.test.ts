@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalJson, missReason, stepKey, type CacheEntry, type StepInputs } from '../../src/build/cache-key.ts';
+import { canonicalJson, missReason, NO_EARLIER_BUILD, stepKey, type CacheEntry, type StepInputs } from '../../src/build/cache-key.ts';
 
 const base: StepInputs = { parent: 'sha256:p', instruction: 'RUN make', context: { config: { Env: ['A=1'] }, cmd: ['/bin/sh', '-c', 'make'] }, args: { V: '1' } };
 const entry = (inputs: StepInputs, lastUsed = '2024-01-01T00:00:00Z'): CacheEntry => ({
@@ -38,7 +38,7 @@ test('a file digest map changes the key per file', () => {
   assert.notEqual(stepKey(a), stepKey({ ...base, files: { 'a.c': '1', 'b.c': '3' } }));
 });
 
-test('miss reasons: file, build arg, instruction, source, parent', () => {
+test('miss reasons: file, build arg, instruction, source, download, parent', () => {
   const copy: StepInputs = { parent: 'sha256:p', instruction: 'COPY app.c .', context: {}, files: { 'app.c': '1', 'x.h': '1' } };
   const cached = [entry(copy)];
   assert.equal(missReason({ ...copy, files: { 'app.c': '2', 'x.h': '1' } }, cached), 'file app.c changed');
@@ -46,17 +46,41 @@ test('miss reasons: file, build arg, instruction, source, parent', () => {
   assert.equal(missReason({ ...copy, files: { 'app.c': '1', 'x.h': '1', 'y.h': '1' } }, cached), 'file y.h added');
   assert.equal(missReason({ ...copy, files: { 'app.c': '1' } }, cached), 'file x.h removed');
   assert.equal(missReason({ ...copy, instruction: 'COPY other.c .' }, cached), 'instruction changed');
-  // Another kind of step after the same parent is not a changed line (another stage, a new step): nothing to say.
-  assert.equal(missReason({ ...copy, instruction: 'RUN make' }, cached), undefined);
-  assert.equal(missReason({ ...copy, instruction: '/bin/sh -c #(nop)  ENV A=1' }, cached), undefined);
-  assert.equal(missReason({ ...copy, parent: 'sha256:new' }, cached), 'parent changed');
-  assert.equal(missReason({ ...copy, parent: 'sha256:new', instruction: 'COPY z .' }, cached), undefined);
-  assert.equal(missReason(base, []), undefined);
   assert.equal(missReason({ ...base, args: { V: '2' } }, [entry(base)]), 'build arg V changed (was 1, now 2)');
   assert.equal(missReason({ ...base, args: { V: '1', W: 'x' } }, [entry(base)]), 'build arg W added (x)');
-  const from: StepInputs = { parent: 'sha256:p', instruction: 'COPY --from=build /out .', context: {}, source: 'sha256:a' };
-  assert.equal(missReason({ ...from, source: 'sha256:b' }, [entry(from)]), 'source stage changed');
+  assert.equal(missReason({ ...base, args: {} }, [entry(base)]), 'build arg V removed (was 1)');
   assert.equal(missReason({ ...base, context: { other: 1 } }, [entry(base)]), 'config or flags changed');
+});
+
+test('miss reasons name the source stage or image', () => {
+  const from: StepInputs = { parent: 'sha256:p', instruction: 'COPY --from=build /out .', context: {}, source: 'sha256:a', sourceName: 'stage build' };
+  assert.equal(missReason({ ...from, source: 'sha256:b' }, [entry(from)]), 'source stage build changed');
+  assert.equal(missReason({ ...from, source: 'sha256:b', sourceName: 'image alpine:3' }, [entry(from)]), 'source image alpine:3 changed');
+  // The name only explains: it is neither kept nor in the key.
+  assert.equal(stepKey(from), stepKey({ ...from, sourceName: 'stage other' }));
+  assert.equal(entry(from).source, 'sha256:a');
+});
+
+test('miss reasons: an ADD URL whose content changed', () => {
+  const add: StepInputs = { parent: 'sha256:p', instruction: 'ADD http://127.0.0.1/f /f', context: { fetched: [{ url: 'http://127.0.0.1/f', digest: '1' }] }, downloads: { 'http://127.0.0.1/f': '1' } };
+  const now: StepInputs = { ...add, context: { fetched: [{ url: 'http://127.0.0.1/f', digest: '2' }] }, downloads: { 'http://127.0.0.1/f': '2' } };
+  assert.notEqual(stepKey(add), stepKey(now));
+  assert.equal(missReason(now, [{ ...entry(add), downloads: add.downloads! }]), 'downloaded content changed');
+});
+
+test('miss reasons when the parent is new: what made it so, or nothing cached like it', () => {
+  const copy: StepInputs = { parent: 'sha256:p', instruction: 'COPY app.c .', context: {}, files: { 'app.c': '1' } };
+  const cached = [entry(copy)];
+  assert.equal(missReason({ ...copy, parent: 'sha256:new' }, cached, 'step 3/10 COPY app.c . missed'), 'parent changed: step 3/10 COPY app.c . missed');
+  assert.equal(missReason({ ...copy, parent: 'sha256:new' }, cached, 'base image busybox changed'), 'parent changed: base image busybox changed');
+  // A parent the build did not make new (a cached step whose children were pruned): nothing to blame.
+  assert.equal(missReason({ ...copy, parent: 'sha256:new' }, cached), NO_EARLIER_BUILD);
+  // Not cached on any parent: nothing to compare with.
+  assert.equal(missReason({ ...copy, parent: 'sha256:new', instruction: 'COPY z .' }, cached, 'step 2/3 RUN x missed'), NO_EARLIER_BUILD);
+  assert.equal(missReason(base, []), 'no earlier build of this step');
+  // A step of another kind after a cached parent is a new step, not a changed one.
+  assert.equal(missReason({ ...copy, instruction: 'RUN make' }, cached), NO_EARLIER_BUILD);
+  assert.equal(missReason({ ...copy, instruction: '/bin/sh -c #(nop)  ENV A=1' }, cached), NO_EARLIER_BUILD);
 });
 
 test('the most recently used sibling is the one compared with', () => {

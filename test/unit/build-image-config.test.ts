@@ -148,6 +148,11 @@ test('HEALTHCHECK: the config, zero values left out, and Go %q of moby 20.10\'s 
   assert.deepEqual(exec.state.config.Healthcheck, { Test: ['CMD', '/bin/check', '-q'], StartPeriod: 90e9 });
   assert.deepEqual(exec.history, ['/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "/bin/check" "-q"] "0s" "0s" "1m30s" \'\\x00\'}']);
 
+  // --start-interval goes into the config; moby 20.10's struct has no such field, so its history line does not show it.
+  const interval = apply([{ kind: 'healthcheck', check: healthcheck('HEALTHCHECK --start-period=5s --start-interval=2s CMD true') }]);
+  assert.deepEqual(interval.state.config.Healthcheck, { Test: ['CMD-SHELL', 'true'], StartPeriod: 5e9, StartInterval: 2e9 });
+  assert.deepEqual(interval.history, ['/bin/sh -c #(nop)  HEALTHCHECK &{["CMD-SHELL" "true"] "0s" "0s" "5s" \'\\x00\'}']);
+
   const none = apply([{ kind: 'healthcheck', check: healthcheck('HEALTHCHECK NONE') }], start({ Healthcheck: { Test: ['CMD', 'x'] } }));
   assert.deepEqual(none.state.config.Healthcheck, { Test: ['NONE'] });
   assert.deepEqual(none.history, ['/bin/sh -c #(nop)  HEALTHCHECK &{["NONE"] "0s" "0s" "0s" \'\\x00\'}']);

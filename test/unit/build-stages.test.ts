@@ -213,3 +213,31 @@ test('levels: independent stages share a level', () => {
   assert.deepEqual(g.levels().map(names), [['a', 'b'], ['c'], ['d'], ['stage-4']]);
   assert.deepEqual(g.levels('c').map(names), [['a', 'b'], ['c']]);
 });
+
+test('closure: a stage and everything it needs, ascending', () => {
+  const g = graph('FROM x AS a\nFROM x AS b\nCOPY --from=a / /\nFROM x AS c\nFROM b\nRUN --mount=from=c,target=/c true\n');
+  assert.deepEqual(names(g.closure(3)), ['a', 'b', 'c', 'stage-3']);
+  assert.deepEqual(names(g.closure(1)), ['a', 'b']);
+  assert.deepEqual(names(g.closure(2)), ['c']);
+});
+
+test('ONBUILD triggers: their --from and from= name stages defined before the stage, or images; errors point at its FROM', () => {
+  const g = graph('FROM x AS assets\nFROM y AS tools\nFROM base:1 AS app\nRUN true\nFROM z AS late\n');
+  const triggers = parseInstructions(parseDockerfile([
+    'COPY --from=assets /a /a', 'RUN echo no sources', 'RUN --mount=from=tools,target=/t --mount=from=alpine,target=/al true', 'COPY --from=1 /b /b', 'COPY --from=nginx /n /n',
+  ].join('\n')));
+  const app = g.stages[2]!;
+  assert.deepEqual([...g.triggerSources(app, triggers)], [
+    [0, [{ kind: 'stage', index: 0 }]],
+    [2, [{ kind: 'stage', index: 1 }, { kind: 'image', ref: 'alpine' }]],
+    [3, [{ kind: 'stage', index: 1 }]],
+    [4, [{ kind: 'image', ref: 'nginx' }]],
+  ]);
+  const later = parseInstructions(parseDockerfile('COPY --from=late /x /x'));
+  const err = failure(() => g.triggerSources(app, later));
+  assert.equal(err.problem, 'cannot copy from stage "late", it needs to be defined before current stage "app"');
+  assert.deepEqual([err.line, err.endLine], [3, 3]);
+  assert.equal(failure(() => g.triggerSources(app, parseInstructions(parseDockerfile('COPY --from=app /x /x')))).problem,
+    'cannot copy from stage "app", it needs to be defined before current stage "app"');
+  assert.equal(failure(() => g.triggerSources(app, parseInstructions(parseDockerfile('COPY --from=9 /x /x')))).problem, 'invalid stage index 9');
+});

@@ -13,6 +13,7 @@ import { openContext } from '../../build/context.ts';
 import { Build } from '../../build/executor.ts';
 import { CacheFrom } from '../../build/cache-from.ts';
 import { TargetError } from '../../build/stages.ts';
+import { DockerfileError, dockerfileDetail } from '../../build/dockerfile-error.ts';
 import { authForRegistry } from '../../distribution/auth.ts';
 import { resolveRemote } from '../../distribution/endpoint.ts';
 import { plainLine } from '../../distribution/progress.ts';
@@ -75,8 +76,8 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
           // Base images not here are pulled (every one with `pull`), with the build's registry credentials.
           pull: {
             always: boolParam(query, 'pull'),
-            image: (ref, out) => pullImage({
-              ref, auth: authForRegistry(req.headers['x-registry-config'], resolveRemote(ref).endpoint.domain),
+            image: (ref, out, platform) => pullImage({
+              ref, platform, auth: authForRegistry(req.headers['x-registry-config'], resolveRemote(ref).endpoint.domain),
               images: engine.images, sources: blobSources, progress: (m) => {
                 const line = plainLine(m);
                 if (line) out(line);
@@ -85,7 +86,7 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
           },
         }, stream);
       } catch (err) {
-        throw badRequest(messageOf(err));
+        throw badRequest(messageOf(err), dockerfileDetail(err));
       }
       const id = await build.run();
       send({ aux: { ID: id } });
@@ -96,8 +97,9 @@ export function buildRoutes(router: Router, { engine, buildCache, blobSources }:
       }
       if (quiet) send({ stream: `${id}\n` });
     } catch (err) {
-      if (!started) throw err instanceof TargetError ? badRequest(messageOf(err)) : err;
-      send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+      // Beside moby's message, where in the Dockerfile it comes from (berth's own display shows it).
+      if (!started) throw err instanceof TargetError || err instanceof DockerfileError ? badRequest(messageOf(err), dockerfileDetail(err)) : err;
+      send({ errorDetail: { message: messageOf(err), ...dockerfileDetail(err) }, error: messageOf(err) });
     } finally {
       await context?.remove();
       if (started) res!.end();
