@@ -15,6 +15,7 @@ import { sweepBuildLeftovers } from './build/leftovers.ts';
 import { BlobSources } from './distribution/blob-sources.ts';
 import { ensureDir } from './util/fs-atomic.ts';
 import { VERSION } from './version.ts';
+import { IdleTrimmer } from './util/idle-trim.ts';
 import { cgroupVersion } from './runtime/cgroups.ts';
 import { API_VERSION } from './api/router.ts';
 import { bootId, isAlive } from './util/process.ts';
@@ -138,6 +139,10 @@ async function main(): Promise<void> {
   const buildCache = new BuildCache(join(dataRoot, 'build', 'cache.json'), images);
   await buildCache.init();
   const server = await listen(buildRouter({ engine, execs, info, buildCache, blobSources: new BlobSources() }), socketPath);
+  // A second without requests ends a burst; what it freed goes back to the system.
+  const trimmer = new IdleTrimmer(1000);
+  server.on('request', () => trimmer.touch());
+  server.on('upgrade', () => trimmer.touch());
   if (values['log-level'] !== 'error') process.stderr.write(`berthd ${VERSION}: API listening on ${socketPath} (storage ${snapshots.driver})\n`);
 
   let stopping = false;
