@@ -3,7 +3,7 @@
 // timeout, and failures worded as Go's net/http words them, since that is
 // what docker users read ("Get "http://…/v2/": dial tcp 127.0.0.1:5000:
 // connect: connection refused").
-import http from 'node:http';
+import { createRequire } from 'node:module';
 import https from 'node:https';
 import { getCACertificates } from 'node:tls';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,6 +18,9 @@ const IDLE_TIMEOUT_MS = 60_000;
 const MAX_REDIRECTS = 10;
 /** docker's per-registry TLS files: ca.crt (*.crt), client.cert + client.key. */
 const CERTS_DIR = '/etc/docker/certs.d';
+
+// Through require, as in api/server.ts: an ESM import of node:http loads undici.
+const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });

@@ -2,7 +2,6 @@
 // its stdio piped through berthd (`runc exec` stays its parent, so it needs no
 // monitor of its own). As in docker, a client that goes away does not end the
 // process; its session is kept five minutes after exit for `exec inspect`.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { readFile, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { mergeEnv } from './container-config.ts';
 import { effectiveCaps } from '../runtime/defaults.ts';
 import { hostCaps } from '../runtime/cgroups.ts';
 import { exitCodeForStartError } from './engine.ts';
+import { spawnProcess, type SpawnedProcess } from '../util/spawn.ts';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -37,7 +37,7 @@ export interface ExecSession {
   exitCode: number | null;
   pid: number;
   started: boolean;
-  child?: ChildProcess;
+  child?: SpawnedProcess;
 }
 
 const SESSION_TTL_MS = 5 * 60_000;
@@ -82,7 +82,7 @@ export class ExecManager {
   }
 
   /** Starts the process; the caller wires its stdio. Resolves once it is spawned. */
-  async start(id: string, detach: boolean): Promise<ChildProcess> {
+  async start(id: string, detach: boolean): Promise<SpawnedProcess> {
     const s = this.get(id);
     if (s.started) throw conflict(`Error: Exec command ${id} has already run`);
     const c = this.engine.get(s.containerId);
@@ -111,16 +111,16 @@ export class ExecManager {
     const specPath = join(c.runDir, `exec-${id}.json`);
     await writeFile(specPath, JSON.stringify(processSpec));
     const runc = this.engine.runc;
-    const child = spawn(runc.path, [...runc.globalArgs(), 'exec', '--process', specPath, ...(detach ? ['--detach'] : []), c.id], {
+    const child = spawnProcess(runc.path, [...runc.globalArgs(), 'exec', '--process', specPath, ...(detach ? ['--detach'] : []), c.id], {
       stdio: [s.config.AttachStdin && !detach ? 'pipe' : 'ignore', detach ? 'ignore' : 'pipe', 'pipe'],
     });
     s.child = child;
     s.running = true;
-    s.pid = child.pid ?? 0;
+    s.pid = child.pid;
     this.engine.events.emit('container', `exec_start: ${s.config.Cmd!.join(' ')}`, c.id, { name: c.name, image: c.record.Config.Image ?? '', execID: id });
     let stderrTail = '';
     child.stderr!.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString('latin1')).slice(-4096)));
-    child.on('close', (code, signal) => {
+    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
       s.running = false;
       // runc's own failure (exec not found…) exits 255 with its message on stderr.
       if (code === 255 && isRuncError(stderrTail)) s.exitCode = exitCodeForStartError(stderrTail);

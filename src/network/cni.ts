@@ -2,7 +2,7 @@
 // on stdin and the operation in CNI_* variables; it answers with a result or
 // an error as JSON on stdout. A network is a list of plugins run in order
 // on ADD (each seeing the previous result) and in reverse on DEL.
-import { spawn } from 'node:child_process';
+import { runProcess } from '../util/spawn.ts';
 import { join } from 'node:path';
 
 export interface CniIp {
@@ -64,38 +64,27 @@ export class Cni {
     if (first) throw first;
   }
 
-  #exec(command: 'ADD' | 'DEL', conf: PluginConf, rt: CniRuntime): Promise<CniResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(join(this.pluginDir, conf.type), [], {
-        env: {
-          PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-          CNI_COMMAND: command,
-          CNI_CONTAINERID: rt.containerId,
-          CNI_NETNS: rt.netns,
-          CNI_IFNAME: rt.ifname,
-          CNI_PATH: this.pluginDir,
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
-      child.on('error', (e) => reject(new CniError(`CNI plugin ${conf.type}: ${e.message}`, 999)));
-      child.on('close', (code) => {
-        const text = Buffer.concat(out).toString();
-        let parsed: (CniResult & { code?: number; msg?: string; details?: string }) | undefined;
-        try {
-          parsed = text.trim() ? JSON.parse(text) : {};
-        } catch {
-          parsed = undefined;
-        }
-        if (code === 0 && parsed) return resolve(parsed);
-        const why = parsed?.msg ? `${parsed.msg}${parsed.details ? `: ${parsed.details}` : ''}` : (Buffer.concat(err).toString().trim() || text.trim() || `exit status ${code}`);
-        reject(new CniError(`CNI plugin ${conf.type} ${command}: ${why}`, parsed?.code ?? 999));
-      });
-      child.stdin.on('error', () => {});
-      child.stdin.end(JSON.stringify(conf));
+  async #exec(command: 'ADD' | 'DEL', conf: PluginConf, rt: CniRuntime): Promise<CniResult> {
+    const env = {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: rt.containerId,
+      CNI_NETNS: rt.netns,
+      CNI_IFNAME: rt.ifname,
+      CNI_PATH: this.pluginDir,
+    };
+    const r = await runProcess(join(this.pluginDir, conf.type), [], { env, input: JSON.stringify(conf) }).catch((e: Error) => {
+      throw new CniError(`CNI plugin ${conf.type}: ${e.message}`, 999);
     });
+    const text = r.stdout.toString();
+    let parsed: (CniResult & { code?: number; msg?: string; details?: string }) | undefined;
+    try {
+      parsed = text.trim() ? JSON.parse(text) : {};
+    } catch {
+      parsed = undefined;
+    }
+    if (r.code === 0 && parsed) return parsed;
+    const why = parsed?.msg ? `${parsed.msg}${parsed.details ? `: ${parsed.details}` : ''}` : (r.stderr.toString().trim() || text.trim() || `exit status ${r.code}`);
+    throw new CniError(`CNI plugin ${conf.type} ${command}: ${why}`, parsed?.code ?? 999);
   }
 }

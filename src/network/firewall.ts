@@ -4,7 +4,7 @@
 // from the list of networks and replaced in one iptables-restore, so the
 // rules are always exactly what the networks say, after a crash too.
 // Per-container port forwarding is the CNI portmap plugin's.
-import { spawn } from 'node:child_process';
+import { runProcess } from '../util/spawn.ts';
 
 export interface FirewallNetwork {
   bridge: string;
@@ -49,16 +49,9 @@ export function firewallRules(tag: string, networks: FirewallNetwork[]): string 
   return ['*filter', `:${filter} - [0:0]`, ...f, 'COMMIT', '*nat', `:${nat} - [0:0]`, ...n, 'COMMIT', ''].join('\n');
 }
 
-function iptables(args: string[], input?: string, cmd = 'iptables'): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
+async function iptables(args: string[], input?: string, cmd = 'iptables'): Promise<{ code: number; stderr: string }> {
+  const r = await runProcess(cmd, args, { input });
+  return { code: r.code ?? -1, stderr: r.stderr.toString() };
 }
 
 async function ensureJump(table: string, from: string, chain: string): Promise<void> {
@@ -94,13 +87,8 @@ const PORTMAP_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPO
  * them. For a host that stops running containers for good (a demo).
  */
 export async function removeIdlePortmapChains(): Promise<void> {
-  const rules = await new Promise<string>((resolve) => {
-    const child = spawn('iptables', ['-w', '-t', 'nat', '-S', 'CNI-HOSTPORT-DNAT'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', () => resolve(''));
-    child.on('close', (code) => resolve(code === 0 ? out : ''));
-  });
+  const listed = await runProcess('iptables', ['-w', '-t', 'nat', '-S', 'CNI-HOSTPORT-DNAT']).catch(() => null);
+  const rules = listed?.code === 0 ? listed.stdout.toString() : '';
   if (!rules || rules.split('\n').some((l) => l.startsWith('-A '))) return;
   for (const from of ['PREROUTING', 'OUTPUT']) {
     while ((await iptables(['-w', '-t', 'nat', '-D', from, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'CNI-HOSTPORT-DNAT'])).code === 0);

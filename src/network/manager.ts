@@ -5,7 +5,7 @@
 // owns the containers; it hands this manager their endpoints to fill in.
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { runProcess } from '../util/spawn.ts';
 import { Cni, CniError } from './cni.ts';
 import { DnsServer } from './dns-server.ts';
 import { applyFirewall } from './firewall.ts';
@@ -466,10 +466,6 @@ async function hostRoutes() {
   return parseProcRoutes(await readFile('/proc/net/route', 'utf8').catch(() => ''));
 }
 
-function deleteLink(name: string): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['link', 'del', name], { stdio: 'ignore' });
-    child.on('error', () => resolve());
-    child.on('close', () => resolve());
-  });
+async function deleteLink(name: string): Promise<void> {
+  await runProcess('ip', ['link', 'del', name]).catch(() => {});
 }

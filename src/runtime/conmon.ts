@@ -1,8 +1,8 @@
 // conmon: the per-container monitor that owns the container's stdio, writes
 // its log, and records its exit code in a file, so containers outlive berthd.
 // It reports the container's PID (or runc's error) on a sync pipe.
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { spawnProcess, type SpawnedProcess } from '../util/spawn.ts';
 import { cleanRuncError, type Runc } from './runc.ts';
 
 export interface ConmonOptions {
@@ -48,8 +48,13 @@ export class Conmon {
       ...(opts.terminal ? ['-t'] : []),
     ];
     return new Promise((resolve, reject) => {
-      const child = spawn(this.path, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
-      child.unref();
+      let child: SpawnedProcess;
+      try {
+        child = spawnProcess(this.path, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+      } catch (err) {
+        reject(new ConmonError(`conmon: ${(err as Error).message}`));
+        return;
+      }
       const sync = child.stdio[3] as Readable;
       let stderr = '';
       let buf = '';
@@ -64,7 +69,6 @@ export class Conmon {
         else resolve(pid!);
       };
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', (err) => finish(new ConmonError(`conmon: ${err.message}`)));
       sync.on('data', (d: Buffer) => {
         buf += d.toString();
         // One JSON object per line; a runc error inside it may hold any character.

@@ -1,11 +1,11 @@
 // The OCI runtime (runc) as a command-line tool. Each daemon gives runc its
 // own state root, so two daemons (tests, benches) never see each other's
 // containers.
-import { execFile } from 'node:child_process';
 import { open, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../util/process.ts';
+import { runProcess } from '../util/spawn.ts';
 
 export interface RuncState {
   id: string;
@@ -28,13 +28,10 @@ export class Runc {
     return ['--root', this.root];
   }
 
-  run(args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(this.path, [...this.globalArgs(), ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(cleanRuncError(stderr || err.message)));
-        else resolve(stdout);
-      });
-    });
+  async run(args: string[]): Promise<string> {
+    const r = await runProcess(this.path, [...this.globalArgs(), ...args]);
+    if (r.code !== 0) throw new Error(cleanRuncError(r.stderr.toString() || `runc ${args[0]}: exit status ${r.code ?? r.signal}`));
+    return r.stdout.toString();
   }
 
   /**

@@ -1,13 +1,10 @@
 // Faithful copies of filesystem entries and trees: what `cp -a` keeps
 // (ownership, modes with setuid bits, xattrs, hardlinks, devices, times).
-import { execFile } from 'node:child_process';
 import { copyFile, readlink, symlink, link, constants } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { promisify } from 'node:util';
 import { applyMeta, readMeta } from './meta.ts';
 import { mknod } from './native.ts';
-
-const run = promisify(execFile);
+import { runProcess } from '../util/spawn.ts';
 
 /** Hardlinked inodes already copied: "dev:ino" → the copy's path. */
 export type InodeMap = Map<string, string>;
@@ -40,10 +37,6 @@ export async function copyEntry(src: string, dst: string, st: Stats, inodes?: In
  * tens of thousands of files (a volume's copy-up, a vfs snapshot).
  */
 export async function copyTree(src: string, dst: string): Promise<void> {
-  try {
-    await run('cp', ['-a', '--no-target-directory', '--', src, dst]);
-  } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? '').trim();
-    throw new Error(`copying ${src} to ${dst}: ${stderr || (err as Error).message}`);
-  }
+  const r = await runProcess('cp', ['-a', '--no-target-directory', '--', src, dst]);
+  if (r.code !== 0) throw new Error(`copying ${src} to ${dst}: ${r.stderr.toString().trim() || `cp exited with ${r.code ?? r.signal}`}`);
 }
