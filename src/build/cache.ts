@@ -12,7 +12,7 @@
 import { dirname, join } from 'node:path';
 import type { ImageService } from '../image/service.ts';
 import { ensureDir, readJsonOr, sweepTemps, writeJsonAtomic } from '../util/fs-atomic.ts';
-import { missReason, type CacheEntry, type StepInputs } from './cache-key.ts';
+import { missReason, NO_EARLIER_BUILD, type CacheEntry, type StepInputs } from './cache-key.ts';
 import type { CacheImport, MountExport } from './cache-archive.ts';
 import { CacheMounts } from './cache-mounts.ts';
 import { choosePrune, type CacheRecord, type PruneOptions } from './cache-prune.ts';
@@ -60,8 +60,10 @@ export class BuildCache {
    * build's own steps are other stages, not earlier versions); `parentCause`
    * is what made its parent new, if that is why.
    */
-  explain(inputs: StepInputs, since: string, parentCause?: string): string {
-    return missReason(inputs, [...this.#entries.values()].filter((e) => e.created < since && this.#images.store.has(e.image)), parentCause);
+  /** Why a step missed; nothing for a step never built before (a cold build reads as docker's). */
+  explain(inputs: StepInputs, since: string, parentCause?: string): string | undefined {
+    const why = missReason(inputs, [...this.#entries.values()].filter((e) => e.created < since && this.#images.store.has(e.image)), parentCause);
+    return why === NO_EARLIER_BUILD ? undefined : why;
   }
 
   async record(key: string, inputs: StepInputs, image: string): Promise<void> {

@@ -39,8 +39,8 @@ let first = '';
 test('a rebuild of an unchanged context is fully cached and yields the same image', async () => {
   const cold = await build(['-t', 'cached:1']);
   assert.deepEqual(cold.steps, Array(7).fill('run'));
-  // Nothing was built before: every step says so.
-  assert.equal(cold.out.match(/ ---> Cache miss: no earlier build of this step\n/g)?.length, 7);
+  // Nothing was built before: no step has a reason to give, and the output is docker's.
+  assert.doesNotMatch(cold.out, /Cache miss/);
   first = cold.id;
   const warm = await build(['-t', 'cached:1']);
   assert.deepEqual(warm.steps, Array(7).fill('cache'), warm.out);
