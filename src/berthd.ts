@@ -141,8 +141,14 @@ async function main(): Promise<void> {
   const server = await listen(buildRouter({ engine, execs, info, buildCache, blobSources: new BlobSources() }), socketPath);
   // A second without requests ends a burst; what it freed goes back to the system.
   const trimmer = new IdleTrimmer(1000);
-  server.on('request', () => trimmer.touch());
-  server.on('upgrade', () => trimmer.touch());
+  server.on('request', (_req, res) => {
+    trimmer.touch();
+    res.once('close', () => trimmer.touch());
+  });
+  server.on('upgrade', (_req, socket) => {
+    trimmer.touch();
+    socket.once('close', () => trimmer.touch());
+  });
   if (values['log-level'] !== 'error') process.stderr.write(`berthd ${VERSION}: API listening on ${socketPath} (storage ${snapshots.driver})\n`);
 
   let stopping = false;

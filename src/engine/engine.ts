@@ -734,13 +734,35 @@ export class Engine {
    * for the while. The container's lock is held, so it cannot start, exit
    * or be removed meanwhile.
    */
-  async withFs<T>(ref: string, fn: (fs: ContainerFs, c: Container) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on a container's files: a running container's own, a stopped
+   * one's snapshot mounted for the while. The caller has its answer when
+   * `fn` is done; the unmount after it, which syncs the data root's
+   * filesystem (see unmountAsync) and after a `cp` into the container
+   * writes all of it, finishes under the container's lock, so whatever the
+   * container does next waits for it.
+   */
+  withFs<T>(ref: string, fn: (fs: ContainerFs, c: Container) => Promise<T>): Promise<T> {
     const c = this.get(ref);
-    return c.locked(async () => {
-      if (c.record.Removing) throw conflict(`container ${c.id} is marked for removal`);
-      const view = { root: c.rootfs, mounts: fsMounts(c.record.MountPoints), running: c.running };
-      if (c.running) return fn(view, c);
-      return this.#withRootMounted(c, () => fn(view, c));
+    return new Promise<T>((resolve, reject) => {
+      let answered = false;
+      const answer = async (view: ContainerFs): Promise<void> => {
+        try {
+          resolve(await fn(view, c));
+        } catch (err) {
+          reject(err);
+        }
+        answered = true;
+      };
+      const work = c.locked(async () => {
+        if (c.record.Removing) throw conflict(`container ${c.id} is marked for removal`);
+        const view = { root: c.rootfs, mounts: fsMounts(c.record.MountPoints), running: c.running };
+        await (c.running ? answer(view) : this.#withRootMounted(c, () => answer(view)));
+      });
+      void this.#track(work.catch((err: Error) => {
+        if (answered) console.error(`berthd: container ${c.id}: ${err.message}`);
+        else reject(err);
+      }));
     });
   }
 

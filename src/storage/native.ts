@@ -2,6 +2,7 @@
 // synchronous: each is one short syscall, and mount must run between a
 // chdir and its undo with nothing else interleaved.
 import { libc, sysError } from '../util/libc.ts';
+import { mountPoints } from '../util/mountinfo.ts';
 
 export const S_IFIFO = 0o010000;
 export const S_IFCHR = 0o020000;
@@ -88,6 +89,19 @@ export function llistxattr(path: string): string[] {
 function nullOnNoData(err: NodeJS.ErrnoException): null {
   if (err.code === 'ENODATA' || err.code === 'EOPNOTSUPP') return null;
   throw err;
+}
+
+/**
+ * unmount(), off berthd's thread: the last unmount of an overlay syncs the
+ * whole upper filesystem (ovl_sync_fs), every dirty page of the data root,
+ * which can take a second while containers write. errno belongs to the pool
+ * thread that made the call, so a failure is judged by what is still mounted.
+ */
+export async function unmountAsync(target: string): Promise<void> {
+  const rc = await new Promise<number>((resolve, reject) => {
+    umount2Fn.async(target, MNT_DETACH, (err: unknown, res: number) => (err ? reject(err) : resolve(res)));
+  });
+  if (rc !== 0 && (await mountPoints()).includes(target)) throw new Error(`umount2 ${target}: still mounted`);
 }
 
 /** Detaches the mount at `target`; nothing mounted there (or no `target`) is not an error. */

@@ -14,7 +14,7 @@ import { applyLayer } from './layer-apply.ts';
 import { ADDED, ChangeCollector, DELETED, MODIFIED, type Change } from './changes.ts';
 import { packLayer, type PackItem } from './layer-pack.ts';
 import { exists, SnapshotDirs } from './layout.ts';
-import { mount, unmount } from './native.ts';
+import { mount, unmount, unmountAsync } from './native.ts';
 import { lookupLower, lowerNames } from './overlay-lower.ts';
 import { sortedNames, treeSize, walkTree } from './tree.ts';
 import { isOpaqueDir, isWhiteoutDevice } from './whiteout.ts';
@@ -85,8 +85,8 @@ export class OverlaySnapshotter implements Snapshotter {
     mountOverlay(this.root, resolve(target), overlayOptions(lower, `${rel}/diff`, `${rel}/work`));
   }
 
-  async unmount(target: string): Promise<void> {
-    unmount(target);
+  unmount(target: string): Promise<void> {
+    return unmountAsync(resolve(target));
   }
 
   diff(key: string): Readable {

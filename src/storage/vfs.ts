@@ -13,7 +13,7 @@ import { applyLayer } from './layer-apply.ts';
 import { packLayer, type PackItem } from './layer-pack.ts';
 import { exists, SnapshotDirs } from './layout.ts';
 import { readXattrs } from './meta.ts';
-import { mount, MS_BIND, unmount } from './native.ts';
+import { mount, MS_BIND, unmountAsync } from './native.ts';
 import { sortedNames, treeSize } from './tree.ts';
 
 export class VfsSnapshotter implements Snapshotter {
@@ -61,8 +61,8 @@ export class VfsSnapshotter implements Snapshotter {
     mount(join(dir, 'rootfs'), resolve(target), null, MS_BIND, null);
   }
 
-  async unmount(target: string): Promise<void> {
-    unmount(target);
+  unmount(target: string): Promise<void> {
+    return unmountAsync(resolve(target));
   }
 
   diff(key: string): Readable {

@@ -1,10 +1,10 @@
 // Gives memory back to the system once berthd goes quiet. A burst of work
 // (a hundred container starts, a build) leaves garbage in V8's heap and, for
 // the buffers it owned, free memory in glibc's, which glibc returns only from
-// the top of its heap: after 100 `docker run -d` berthd held ~12 MB more
-// than it needed that way. So once a quiet spell begins: a full collection
-// (bin/berthd exposes gc), then malloc_trim(0), which releases every free
-// page. Together ~10 ms of the main thread, once per quiet spell.
+// the top of its heap. So a while after the last request began or ended: a
+// full collection (bin/berthd exposes gc), then malloc_trim(0), which
+// releases every free page. Some 10–50 ms of the main thread, once per quiet
+// spell. Long-lived streams (events, logs -f) do not hold it off.
 import { libc } from './libc.ts';
 
 const mallocTrim = libc.func('int malloc_trim(size_t pad)');
