@@ -52,8 +52,9 @@ export class Container {
     return join(this.runDir, 'bundle', 'rootfs');
   }
 
-  async save(): Promise<void> {
-    await writeJsonAtomic(join(this.dataDir, 'config.v2.json'), this.record);
+  /** Writes the record (or the one it is about to become). */
+  async save(record: ContainerRecord = this.record): Promise<void> {
+    await writeJsonAtomic(join(this.dataDir, 'config.v2.json'), record);
   }
 
   /** Runs fn with this container's state to itself. */

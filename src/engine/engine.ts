@@ -172,7 +172,7 @@ export class Engine {
       // conmon is gone without a word: the container died with the machine or was killed.
       await c.locked(async () => {
         await this.#teardown(c);
-        this.#setExited(c, 255, 'container monitor exited unexpectedly');
+        exitedState(c.record, 255, 'container monitor exited unexpectedly');
         await c.save();
       });
     }
@@ -523,10 +523,11 @@ export class Engine {
         return;
       }
       const ranFor = Date.now() - Date.parse(c.record.State.StartedAt);
-      this.#setExited(c, code ?? 255, '');
+      const exitCode = code ?? 255;
       const policy = c.record.HostConfig.RestartPolicy;
-      const restart = shouldRestart(policy, c.record.State.ExitCode, c.record.RestartCount, c.record.ManuallyStopped);
+      const restart = shouldRestart(policy, exitCode, c.record.RestartCount, c.record.ManuallyStopped);
       if (!restart && c.record.HostConfig.AutoRemove) {
+        exitedState(c.record, exitCode, '');
         // --rm: the client hears "removed" before anything is written. A crash
         // before the removal mark lands leaves the exit file, so the next start
         // handles this exit again and removes the container then.
@@ -542,14 +543,19 @@ export class Engine {
         await this.#cleanUp(c);
         return;
       }
+      // On disk before anyone hears of the exit (a `docker stop` that
+      // returned must survive a crash), then set and announced at once, so a
+      // `wait` or `inspect` that sees the exit finds its die event; the
+      // cleanup comes after, as moby's does, and whatever the container does
+      // next waits on its lock.
+      const exited = { ...c.record, State: { ...c.record.State }, ConmonPid: undefined };
+      exitedState(exited, exitCode, '');
+      if (restart) Object.assign(exited.State, { Status: 'restarting', Restarting: true });
+      await c.save(exited);
+      c.record = exited;
+      this.#announceExit(c);
       await this.#teardown(c);
       await rm(exitFile, { force: true });
-      if (restart) {
-        c.record.State.Status = 'restarting';
-        c.record.State.Restarting = true;
-      }
-      await c.save();
-      this.#announceExit(c);
       if (restart) {
         const delay = nextDelay(this.#restartDelays.get(c.id) ?? 0, ranFor);
         this.#restartDelays.set(c.id, delay);
@@ -580,13 +586,6 @@ export class Engine {
     c.needsTeardown = false;
   }
 
-  #setExited(c: Container, code: number, error: string): void {
-    Object.assign(c.record.State, {
-      Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0,
-      ExitCode: code, Error: error, FinishedAt: new Date().toISOString(),
-    });
-    c.record.ConmonPid = undefined;
-  }
 
   // ---- stop, kill, restart, wait ----------------------------------------
 
@@ -895,4 +894,13 @@ function logLimits(host: HostConfig): LogLimits {
   const cfg = host.LogConfig?.Config ?? {};
   const maxFile = cfg['max-file'] !== undefined ? Number(cfg['max-file']) : DEFAULT_LOG_LIMITS.maxFile;
   return { maxSize: parseSize(cfg['max-size']) ?? DEFAULT_LOG_LIMITS.maxSize, maxFile };
+}
+
+/** What an exit makes of a container's state. */
+function exitedState(r: ContainerRecord, code: number, error: string): void {
+  Object.assign(r.State, {
+    Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0,
+    ExitCode: code, Error: error, FinishedAt: new Date().toISOString(),
+  });
+  r.ConmonPid = undefined;
 }
