@@ -12,9 +12,9 @@
 // call itself. The event loop still gets control between tar chunks.
 import {
   chmodSync, closeSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, statSync,
-  symlinkSync, unlinkSync, writeSync, constants, type Stats,
+  symlinkSync, unlinkSync, writevSync, constants, type Stats,
 } from 'node:fs';
-import { write } from 'node:fs';
+import { writev } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
@@ -60,8 +60,8 @@ export interface Location {
 
 type Header = Omit<tar.Header, 'pax'> & { pax?: Record<string, string> | null };
 
-const ASYNC_WRITE_MIN = 64 * 1024;
-const writeAsync = promisify(write);
+const WRITE_BATCH = 1 << 20;
+const writevAsync = promisify(writev);
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 const DEVICE_TYPES: Record<string, number> = {
   'character-device': S_IFCHR,
@@ -282,12 +282,26 @@ class LayerWriter {
   private async writeFile(path: string, content: AsyncIterable<Buffer>, meta: Meta): Promise<void> {
     const fd = this.create(path, () => openSync(path, FILE_FLAGS, 0o600));
     try {
+      // The tar arrives in socket-sized chunks (16–64 kB). They are gathered
+      // into batches written by the thread pool with one writev each, one
+      // batch in flight while the next is parsed, so the copies into the page
+      // cache overlap the parsing and hashing left on this thread. A small
+      // file is one write from here: a pool round trip would cost more.
+      let batch: Buffer[] = [];
+      let size = 0;
+      let writing: Promise<void> | undefined;
       for await (const chunk of content) {
-        // Big chunks go to the thread pool, where their copy into the page
-        // cache overlaps the hashing and parsing left on this thread.
-        if (chunk.length >= ASYNC_WRITE_MIN) await writeAll(fd, chunk);
-        else for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+        batch.push(chunk);
+        size += chunk.length;
+        if (size < WRITE_BATCH) continue;
+        await writing;
+        writing = writevAll(fd, batch);
+        batch = [];
+        size = 0;
       }
+      await writing;
+      if (writing) await writevAll(fd, batch);
+      else for (let left = batch; left.length > 0; ) left = afterWrite(left, writevSync(fd, left));
       applyMeta({ path, fd }, meta);
     } finally {
       closeSync(fd);
@@ -391,6 +405,13 @@ function paxNumber(v: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-async function writeAll(fd: number, chunk: Buffer): Promise<void> {
-  for (let off = 0; off < chunk.length; ) off += (await writeAsync(fd, chunk, off, chunk.length - off, null)).bytesWritten;
+async function writevAll(fd: number, chunks: Buffer[]): Promise<void> {
+  for (let left = chunks; left.length > 0; ) left = afterWrite(left, (await writevAsync(fd, left)).bytesWritten);
+}
+
+/** What is left of `chunks` after a write of `n` bytes: a short write stops anywhere. */
+export function afterWrite(chunks: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < chunks.length && n >= chunks[i]!.length) n -= chunks[i++]!.length;
+  return i < chunks.length && n > 0 ? [chunks[i]!.subarray(n), ...chunks.slice(i + 1)] : chunks.slice(i);
 }

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { applyLayer } from '../../src/storage/layer-apply.ts';
+import { applyLayer, afterWrite } from '../../src/storage/layer-apply.ts';
 import { packLayer } from '../../src/storage/layer-pack.ts';
 import { lgetxattr, lsetxattr, major, minor } from '../../src/storage/native.ts';
 import { walkTree } from '../../src/storage/tree.ts';
@@ -295,4 +295,15 @@ test('a reader that stops early stops the packer without an error', async (t) =>
   assert.ok(out.destroyed);
   // An 'error' nobody listens to would surface here as an uncaught exception.
   await new Promise((resolve) => setTimeout(resolve, 50));
+});
+
+test('afterWrite: what a short writev leaves, wherever it stopped', () => {
+  const b = (s: string) => Buffer.from(s);
+  const str = (bs: Buffer[]) => bs.map((x) => x.toString()).join('|');
+  assert.equal(str(afterWrite([b('abc'), b('de'), b('f')], 0)), 'abc|de|f');
+  assert.equal(str(afterWrite([b('abc'), b('de'), b('f')], 2)), 'c|de|f');
+  assert.equal(str(afterWrite([b('abc'), b('de'), b('f')], 3)), 'de|f');
+  assert.equal(str(afterWrite([b('abc'), b('de'), b('f')], 4)), 'e|f');
+  assert.equal(str(afterWrite([b('abc'), b('de'), b('f')], 6)), '');
+  assert.equal(str(afterWrite([b(''), b('ab')], 1)), 'b');
 });
