@@ -7,10 +7,7 @@
 // run-step.ts makes the mounts real; executor.ts keys and runs the step.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
 import { ramInBytes } from '../util/units.ts';
-import { mapTar } from '../storage/tar-transform.ts';
-import { WHITEOUT_PREFIX } from '../storage/whiteout.ts';
 import { withSuggestion } from './dockerfile-error.ts';
 import { canonicalJson } from './cache-key.ts';
 import { csvRecord } from './instructions.ts';
@@ -314,18 +311,6 @@ export async function unusedMountPoints(made: ReadonlySet<string>, found: (path:
   return drop;
 }
 
-/** A layer tar without the entries (or whiteouts) for container paths in `paths`. */
-export function withoutPaths(layer: Readable, paths: ReadonlySet<string>): Readable {
-  if (paths.size === 0) return layer;
-  return mapTar(layer, (h) => (paths.has(entryPath(h.name)) ? null : h));
-}
-
-/** The container path a layer entry stands for (the deleted one for a whiteout). */
-function entryPath(name: string): string {
-  const parts = name.split('/').filter((p) => p !== '' && p !== '.');
-  const base = parts.pop() ?? '';
-  return `/${[...parts, base.startsWith(WHITEOUT_PREFIX) ? base.slice(WHITEOUT_PREFIX.length) : base].join('/')}`;
-}
 
 /** The header that carries a build's secrets: base64 of `{"<id>": "<base64 of the bytes>"}`. */
 export const SECRETS_HEADER = 'x-berth-build-secrets';

@@ -23,7 +23,7 @@ import type { Engine } from '../engine/engine.ts';
 import { PathError, resolveInContainer, viewOf, type View } from '../engine/container-path.ts';
 import { pinDir } from '../engine/container-walk.ts';
 import { readLog } from '../engine/log-reader.ts';
-import { withoutRuntimePaths } from '../engine/runtime-paths.ts';
+import { isRuntimePath } from '../engine/runtime-paths.ts';
 import type { ContainerDefaults } from '../image/types.ts';
 import { copyTree } from '../storage/copy.ts';
 import { MNT_DETACH, MS_BIND, mount, umount2 } from '../storage/native.ts';
@@ -32,7 +32,7 @@ import { BuildFs } from './build-fs.ts';
 import type { RemovePolicy, RunHostConfig } from './build-params.ts';
 import type { CacheMounts } from './cache-mounts.ts';
 import { PIPES_DIR, type InlineFile } from './heredoc.ts';
-import { cacheDirName, mountPointsToMake, unusedMountPoints, withoutPaths, type Found, type StepMount } from './run-mounts.ts';
+import { cacheDirName, mountPointsToMake, unusedMountPoints, type Found, type StepMount } from './run-mounts.ts';
 
 /** A RUN --mount with the image its `from=` names (null: an empty stage). */
 export interface RunMountRequest {
@@ -109,7 +109,7 @@ export async function runStep<T>(engine: Engine, req: RunRequest, output: (text:
     const { StatusCode } = await exited;
     if (StatusCode !== 0) throw new RunFailed(`The command '${req.cmd.join(' ')}' returned a non-zero code: ${StatusCode}`);
     const unused = points.size > 0 ? await engine.withFs(Id, async (fs) => unusedPoints(await viewOf({ root: fs.root, mounts: [] }), points)) : points;
-    const result = await commit(withoutPaths(withoutRuntimePaths(engine.snapshots.diff(Id)), unused));
+    const result = await commit(engine.snapshots.diff(Id, (path) => isRuntimePath(path) || unused.has(path)));
     succeeded = true;
     return result;
   } finally {

@@ -7,7 +7,7 @@ import { normalizeTagged, parseReference } from '../image/reference.ts';
 import { badRequest, conflict } from '../util/errors.ts';
 import { containerAttrs, freeze } from './outside.ts';
 import type { Engine } from './engine.ts';
-import { withoutRuntimePaths } from './runtime-paths.ts';
+import { isRuntimePath } from './runtime-paths.ts';
 import type { ContainerConfig } from './types.ts';
 import { envKey } from './container-config.ts';
 
@@ -33,7 +33,8 @@ export async function commitContainer(engine: Engine, req: CommitRequest): Promi
     const thaw = req.pause ? await freeze(engine, c) : null;
     if (thaw) engine.events.emit('container', 'pause', c.id, containerAttrs(c));
     try {
-      const layer = withoutRuntimePaths(engine.snapshots.diff(c.id));
+      // The runtime's own paths are left out as the walk finds them: nothing of them is read or packed.
+      const layer = engine.snapshots.diff(c.id, isRuntimePath);
       const history = { created_by: (c.record.Config.Cmd ?? []).join(' '), comment: req.comment || undefined, author: req.author || undefined };
       // The snapshot is unpacked after the reply: a container made from the image waits for it.
       const id = await engine.images.commitLayer(c.record.Image, layer, config, history, ref ? [ref] : [], 'later');

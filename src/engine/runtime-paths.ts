@@ -3,10 +3,7 @@
 // lacks them. docker keeps these in an "init" layer below the container's,
 // so `docker diff` never lists them and `docker commit` never keeps them;
 // berth leaves them out of both instead.
-import type { Readable } from 'node:stream';
-import { mapTar } from '../storage/tar-transform.ts';
 import { MODIFIED, type Change } from '../storage/changes.ts';
-import { WHITEOUT_PREFIX } from '../storage/whiteout.ts';
 import { IDENTITY_FILES } from './rootfs-setup.ts';
 
 const MOUNTED_DIRS = ['/proc', '/sys', '/dev'];
@@ -27,17 +24,4 @@ export function visibleChanges(changes: Change[]): Change[] {
   const kept = changes.filter((c) => !isRuntimePath(c.Path));
   const below = (dir: string, list: Change[]): boolean => list.some((c) => c.Path.startsWith(`${dir}/`));
   return kept.filter((c) => c.Kind !== MODIFIED || !below(c.Path, hidden) || below(c.Path, kept));
-}
-
-/** A layer tar (root-relative names, as snapshot diffs write) without the runtime's paths. */
-export function withoutRuntimePaths(layer: Readable): Readable {
-  return mapTar(layer, (h) => (isRuntimePath(deletedOrNamed(h.name)) ? null : h));
-}
-
-/** The container path a layer entry stands for: the deleted one for a whiteout. */
-function deletedOrNamed(name: string): string {
-  const path = `/${name.replace(/^\.?\/+/, '').replace(/\/+$/, '')}`;
-  const slash = path.lastIndexOf('/');
-  const base = path.slice(slash + 1);
-  return base.startsWith(WHITEOUT_PREFIX) ? path.slice(0, slash + 1) + base.slice(WHITEOUT_PREFIX.length) : path;
 }

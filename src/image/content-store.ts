@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ensureDir, fsyncDir } from '../util/fs-atomic.ts';
+import { Scavenger } from '../util/young-gc.ts';
 
 export interface BlobInfo {
   digest: string;
@@ -53,6 +54,7 @@ class DurableFile extends Writable {
   #fh: FileHandle;
   #unflushed = 0;
   #flushing: Promise<void> = Promise.resolve();
+  #scavenger = new Scavenger();
 
   constructor(fh: FileHandle) {
     super();
@@ -66,6 +68,7 @@ class DurableFile extends Writable {
   async #writeAll(chunk: Buffer): Promise<void> {
     for (let off = 0; off < chunk.length; ) off += (await this.#fh.write(chunk, off)).bytesWritten;
     this.#unflushed += chunk.length;
+    this.#scavenger.passed(chunk.length);
     if (this.#unflushed >= FLUSH_EVERY) {
       this.#unflushed = 0;
       // One flush at a time; its failure surfaces at the end.

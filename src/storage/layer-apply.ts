@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { messageOf } from '../util/errors.ts';
+import { Scavenger } from '../util/young-gc.ts';
 import { copyEntry } from './copy.ts';
 import { decompress } from './decompress.ts';
 import { applyMeta, setTimes, type Meta } from './meta.ts';
@@ -110,6 +111,7 @@ class LayerWriter {
   private readonly written = new Set<string>();
   /** Mount points met so far, which are never removed. */
   private readonly mountRoots = new Set<string>();
+  private readonly scavenger = new Scavenger();
 
   constructor(root: string, opts: ApplyOptions) {
     this.root = root;
@@ -293,6 +295,7 @@ class LayerWriter {
       for await (const chunk of content) {
         batch.push(chunk);
         size += chunk.length;
+        this.scavenger.passed(chunk.length);
         if (size < WRITE_BATCH) continue;
         await writing;
         writing = writevAll(fd, batch);

@@ -35,6 +35,11 @@ export function packDirectory(dir: string): Readable {
   })());
 }
 
+/** `items` without those `skip` names by container path: left out before anything is read or packed. */
+export async function* skipping(items: AsyncIterable<PackItem>, skip?: (path: string) => boolean): AsyncGenerator<PackItem> {
+  for await (const item of items) if (!skip?.(`/${item.name}`)) yield item;
+}
+
 /** A tar stream of `items`, produced as the reader consumes it. */
 export function packLayer(items: AsyncIterable<PackItem>): Readable {
   const pack = tar.pack();

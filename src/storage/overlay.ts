@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import type { Snapshotter } from './snapshotter.ts';
 import { applyLayer } from './layer-apply.ts';
 import { ADDED, ChangeCollector, DELETED, MODIFIED, type Change } from './changes.ts';
-import { packLayer, type PackItem } from './layer-pack.ts';
+import { packLayer, skipping, type PackItem } from './layer-pack.ts';
 import { exists, SnapshotDirs } from './layout.ts';
 import { mount, unmount, unmountAsync } from './native.ts';
 import { lookupLower, lowerNames } from './overlay-lower.ts';
@@ -89,8 +89,8 @@ export class OverlaySnapshotter implements Snapshotter {
     return unmountAsync(resolve(target));
   }
 
-  diff(key: string): Readable {
-    return packLayer(this.upperItems(key));
+  diff(key: string, skip?: (path: string) => boolean): Readable {
+    return packLayer(skipping(this.upperItems(key), skip));
   }
 
   async changes(key: string): Promise<Change[]> {

@@ -18,8 +18,12 @@ export interface Snapshotter {
   mount(key: string, target: string): Promise<void>;
   /** Unmounts `target` (no error when it is not mounted). */
   unmount(target: string): Promise<void>;
-  /** Tar stream of what active `key` changed relative to its parent, whiteouts as `.wh.` entries. */
-  diff(key: string): Readable;
+  /**
+   * Tar stream of what active `key` changed relative to its parent, whiteouts
+   * as `.wh.` entries; `skip` leaves out the entries for container paths it
+   * names ("/etc/hosts"; a whiteout stands for the path it deletes).
+   */
+  diff(key: string, skip?: (path: string) => boolean): Readable;
   /** The changes of active `key` as Docker's `diff` kinds: 0 modified, 1 added, 2 deleted. */
   changes(key: string): Promise<{ Path: string; Kind: 0 | 1 | 2 }[]>;
   /** Bytes used by the snapshot's own layer (not its parents). */

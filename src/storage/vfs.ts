@@ -10,7 +10,7 @@ import type { Snapshotter } from './snapshotter.ts';
 import { ADDED, ChangeCollector, DELETED, MODIFIED, type Change } from './changes.ts';
 import { copyTree } from './copy.ts';
 import { applyLayer } from './layer-apply.ts';
-import { packLayer, type PackItem } from './layer-pack.ts';
+import { packLayer, skipping, type PackItem } from './layer-pack.ts';
 import { exists, SnapshotDirs } from './layout.ts';
 import { readXattrs } from './meta.ts';
 import { mount, MS_BIND, unmountAsync } from './native.ts';
@@ -65,8 +65,8 @@ export class VfsSnapshotter implements Snapshotter {
     return unmountAsync(resolve(target));
   }
 
-  diff(key: string): Readable {
-    return packLayer(this.diffItems(key));
+  diff(key: string, skip?: (path: string) => boolean): Readable {
+    return packLayer(skipping(this.diffItems(key), skip));
   }
 
   async changes(key: string): Promise<Change[]> {

@@ -10,10 +10,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import {
-  cacheDirName, describeMount, mountPointsToMake, parseMount, parseSecrets, planMount, planMounts, unusedMountPoints, withoutPaths,
+  cacheDirName, describeMount, mountPointsToMake, parseMount, parseSecrets, planMount, planMounts, unusedMountPoints,
   type Found, type StepMount,
 } from '../../src/build/run-mounts.ts';
 import { CacheMounts } from '../../src/build/cache-mounts.ts';
@@ -167,29 +165,6 @@ test('mount points: those the image lacked, left out when nothing else uses them
   assert.deepEqual([...drop].sort(), ['/a/b', '/run/secrets', '/run/secrets/tok', '/tmp/cache']);
   // A path that is gone or became something else stays out of it.
   assert.deepEqual([...(await unusedMountPoints(new Set(['/x', '/y']), async (p) => (p === '/x' ? undefined : { kind: 'other' })))], []);
-});
-
-test('withoutPaths drops the entries and whiteouts of those paths only', async () => {
-  const pack = tar.pack();
-  for (const name of ['a/', 'a/b/', 'a/b/f', 'run/', 'run/secrets/', 'run/secrets/tok', 'x/.wh.gone', 'kept']) {
-    if (name.endsWith('/')) pack.entry({ name, type: 'directory' });
-    else pack.entry({ name, type: 'file' }, '');
-  }
-  pack.finalize();
-  const names: string[] = [];
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (h, stream, next) => {
-      names.push(h.name);
-      stream.resume();
-      stream.on('end', next);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  withoutPaths(Readable.from(pack), new Set(['/run/secrets', '/run/secrets/tok', '/x/gone', '/a/b'])).pipe(extract);
-  await done;
-  assert.deepEqual(names, ['a/', 'a/b/f', 'run/', 'kept']);
 });
 
 test('the secrets header: base64 of a JSON object of base64 values', () => {
