@@ -2,7 +2,7 @@
 // root-relative names, directories with a trailing '/', hardlinks as link
 // entries to the first name of the inode, numeric owners, xattrs as PAX
 // `SCHILY.xattr.*`, and deletions as `.wh.` entries.
-import { open, readlink } from 'node:fs/promises';
+import { open, readlink, type FileHandle } from 'node:fs/promises';
 import { constants, type Stats } from 'node:fs';
 import { once } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
@@ -26,6 +26,9 @@ type EntryHeader = Partial<tar.Header> & { name: string };
 // ustar's 6 octal digits for ids; beyond that only PAX can carry them.
 const MAX_USTAR_ID = 0o777777;
 const READ_CHUNK = 1 << 20;
+// Reads kept in flight per file: one at a time leaves the disk idle while a
+// chunk is hashed and written, which doubles a cold read's cost.
+const READS_IN_FLIGHT = 4;
 const EMPTY = Buffer.alloc(0);
 
 /** A plain tar of everything below `dir` (not a layer: no deletions), names relative to it. */
@@ -106,26 +109,51 @@ function addEntry(pack: tar.Pack, header: EntryHeader): Promise<void> {
 async function addFile(pack: tar.Pack, header: EntryHeader, path: string): Promise<void> {
   // O_NOFOLLOW: a running container may have swapped the file for a symlink since it was listed.
   const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const reads: Promise<Buffer>[] = [];
   try {
     let entry!: Writable;
     const done = new Promise<void>((resolve, reject) => {
       entry = quiet(pack.entry(header, (err) => (err ? reject(err) : resolve()))) as unknown as Writable;
     });
-    for (let left = header.size ?? 0; left > 0; ) {
-      // A buffer per chunk, since tar-stream keeps what it is given: reading
-      // into a fresh one costs less than copying out of a reused one.
-      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, left));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) throw new Error(`${path} shrank while being archived`);
-      left -= bytesRead;
+    const size = header.size ?? 0;
+    let next = 0;
+    const readAhead = (): void => {
+      for (; reads.length < READS_IN_FLIGHT && next < size; next += READ_CHUNK) {
+        const read = readChunk(fh, path, next, Math.min(READ_CHUNK, size - next));
+        // Its failure is met when it is awaited; until then it must not count as unhandled.
+        read.catch(() => {});
+        reads.push(read);
+      }
+    };
+    readAhead();
+    while (reads.length > 0) {
+      const buf = await reads.shift()!;
+      readAhead();
       // `done` rejects if the pack is torn down meanwhile, so this never waits forever.
-      if (!entry.write(buf.subarray(0, bytesRead))) await Promise.race([once(entry, 'drain'), done]);
+      if (!entry.write(buf)) await Promise.race([once(entry, 'drain'), done]);
     }
     entry.end();
     await done;
   } finally {
+    // Reads still in flight must end before their file is closed.
+    await Promise.allSettled(reads);
     await fh.close();
   }
+}
+
+/**
+ * `length` bytes at `pos`, in a buffer of their own since tar-stream keeps
+ * what it is given (reading into a fresh one costs less than copying out of a
+ * reused one).
+ */
+async function readChunk(fh: FileHandle, path: string, pos: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  for (let off = 0; off < length; ) {
+    const { bytesRead } = await fh.read(buf, off, length - off, pos + off);
+    if (bytesRead === 0) throw new Error(`${path} shrank while being archived`);
+    off += bytesRead;
+  }
+  return buf;
 }
 
 // An entry's failure reaches its callback; as an 'error' event nobody hears

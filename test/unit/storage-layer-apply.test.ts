@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, utimesSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, truncateSync, utimesSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { applyLayer, afterWrite } from '../../src/storage/layer-apply.ts';
@@ -294,6 +295,25 @@ test('a reader that stops early stops the packer without an error', async (t) =>
   }
   assert.ok(out.destroyed);
   // An 'error' nobody listens to would surface here as an uncaught exception.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+});
+
+test('a file read in several chunks at once packs byte for byte; one that shrank since it was listed fails the pack', async (t) => {
+  const dir = await tempDir(t);
+  const data = randomBytes((5 << 20) + 12345);
+  writeFileSync(join(dir, 'big'), data);
+  const packed = await readTar(packLayer((async function* () {
+    yield { kind: 'entry' as const, name: 'big', path: join(dir, 'big'), st: lstatSync(join(dir, 'big')) };
+  })()));
+  assert.ok(packed[0]?.body.equals(data));
+
+  const st = lstatSync(join(dir, 'big'));
+  truncateSync(join(dir, 'big'), 3 << 20);
+  const shrunk = packLayer((async function* () {
+    yield { kind: 'entry' as const, name: 'big', path: join(dir, 'big'), st };
+  })());
+  // The reads beyond the end fail while an earlier one is awaited: none may go unhandled.
+  await assert.rejects(new Promise((resolve, reject) => shrunk.on('error', reject).on('end', resolve).resume()), /shrank while being archived/);
   await new Promise((resolve) => setTimeout(resolve, 50));
 });
 
