@@ -149,6 +149,8 @@ async function main(): Promise<void> {
     trimmer.touch();
     socket.once('close', () => trimmer.touch());
   });
+  // Start-up ends at the first quiet second, requests or not.
+  trimmer.touch();
   if (values['log-level'] !== 'error') process.stderr.write(`berthd ${VERSION}: API listening on ${socketPath} (storage ${snapshots.driver})\n`);
 
   let stopping = false;
