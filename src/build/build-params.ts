@@ -1,7 +1,6 @@
 // What a build's options say about its RUN step containers (resources,
 // /etc/hosts, ulimits, /dev/shm, whether they are removed), and the checks
 // the daemon and berth build's client share. Pure.
-import { isIP } from 'node:net';
 
 /** The HostConfig fields of a RUN step's container that the build's parameters set. */
 export interface RunHostConfig {
@@ -15,6 +14,7 @@ export interface RunHostConfig {
   CpusetCpus?: string;
   CpusetMems?: string;
   Ulimits?: { Name: string; Soft: number; Hard: number }[];
+  CgroupParent?: string;
 }
 
 /** What happens to a RUN step's container once the step is over (moby's rm and forcerm). */
@@ -42,11 +42,3 @@ export function checkPlatform(value: string): string {
   return 'linux/amd64';
 }
 
-/** moby's ValidateExtraHost: `name:address` split at the first colon (IPv6 addresses have more), or `name:host-gateway`. */
-export function checkExtraHost(value: string): string {
-  const colon = value.indexOf(':');
-  if (colon <= 0) throw new Error(`bad format for add-host: ${JSON.stringify(value)}`);
-  const address = value.slice(colon + 1);
-  if (address !== 'host-gateway' && isIP(address) === 0) throw new Error(`invalid IP address in add-host: ${JSON.stringify(address)}`);
-  return value;
-}

@@ -2,7 +2,6 @@
 // -t references, --add-host, buildx's --output and --secret syntaxes
 // (CSV of key=value fields) and the secrets' bytes.
 import { readFile, stat } from 'node:fs/promises';
-import { checkExtraHost } from '../build/build-params.ts';
 import { parseReference } from '../image/reference.ts';
 import { csvFields } from './flags.ts';
 
@@ -16,21 +15,6 @@ export function validateTag(value: string): string {
     throw new Error(message.replace(/repository name \(([^/)]*)\) must be lowercase/, 'repository name (library/$1) must be lowercase'));
   }
   return value;
-}
-
-/**
- * --add-host as docker's client takes it: `name:address` or `name=address`,
- * an address in brackets unwrapped; sent as `name:address`, which the
- * daemon checks as moby does.
- */
-export function normalizeExtraHost(value: string): string {
-  const eq = value.indexOf('=');
-  const sep = eq >= 0 ? eq : value.indexOf(':');
-  const name = value.slice(0, Math.max(sep, 0));
-  let address = sep >= 0 ? value.slice(sep + 1) : '';
-  if (sep <= 0 || name.includes(':')) throw new Error(`bad format for add-host: ${JSON.stringify(value)}`);
-  if (address.length > 2 && address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
-  return checkExtraHost(`${name}:${address}`);
 }
 
 export type BuildOutput = { type: 'local'; dest: string } | { type: 'tar'; dest: string };

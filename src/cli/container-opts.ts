@@ -10,6 +10,7 @@ import { networking, parseNetworkOpt, validateLink } from './network-opts.ts';
 import { parsePorts } from './portspec.ts';
 import { parseDuration } from './timeparse.ts';
 import { ramInBytes } from './units.ts';
+import { normalizeExtraHost } from '../network/extra-hosts.ts';
 
 const bytes = (v: string): string => String(ramInBytes(v));
 
@@ -68,13 +69,6 @@ function validateIp(v: string): string {
   return formatIp(ip);
 }
 
-function validateExtraHost(v: string): string {
-  const sep = v.includes('=') ? '=' : ':';
-  const i = v.indexOf(sep);
-  if (i <= 0 || i === v.length - 1) throw new Error(`bad format for add-host: ${JSON.stringify(v)}`);
-  return v;
-}
-
 const s = (name: string, usage: string, short?: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, short, kind: 'string', usage, ...extra });
 const b = (name: string, usage: string, short?: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, short, kind: 'bool', usage, ...extra });
 const l = (name: string, usage: string, short?: string, extra: Partial<FlagSpec> = {}): FlagSpec => ({ name, short, kind: 'list', usage, ...extra });
@@ -82,7 +76,7 @@ const i = (name: string, usage: string, extra: Partial<FlagSpec> = {}): FlagSpec
 
 /** Flags for both create and run. */
 export const CONTAINER_FLAGS: FlagSpec[] = [
-  l('add-host', 'Add a custom host-to-IP mapping (host:ip)', undefined, { validate: validateExtraHost }),
+  l('add-host', 'Add a custom host-to-IP mapping (host:ip)', undefined, { validate: normalizeExtraHost }),
   l('attach', 'Attach to STDIN, STDOUT or STDERR', 'a', { validate: validateAttach }),
   l('cap-add', 'Add Linux capabilities'),
   l('cap-drop', 'Drop Linux capabilities'),

@@ -6,6 +6,7 @@ import type { ContainerConfig, HostConfig, RestartPolicy } from './types.ts';
 import { badRequest } from '../util/errors.ts';
 import { DEFAULT_PATH } from '../runtime/defaults.ts';
 import { parseSize } from '../util/units.ts';
+import { checkExtraHost } from '../network/extra-hosts.ts';
 
 /** The merged Config docker stores (and shows in inspect) for a new container. */
 export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): ContainerConfig {
@@ -96,6 +97,12 @@ export function validateCreate(cfg: ContainerConfig, host: HostConfig): void {
   for (const k of ['Binds', 'CapAdd', 'CapDrop', 'SecurityOpt', 'GroupAdd', 'ExtraHosts', 'Dns', 'DnsSearch', 'DnsOptions'] as const) {
     const v = host[k];
     if (v != null && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw badRequest(`invalid HostConfig.${k}: must be a list of strings`);
+  }
+  if (host.CgroupParent != null && typeof host.CgroupParent !== 'string') throw badRequest('invalid HostConfig.CgroupParent: must be a string');
+  try {
+    host.ExtraHosts?.forEach(checkExtraHost);
+  } catch (err) {
+    throw badRequest((err as Error).message);
   }
   if (host.Ulimits != null && (!Array.isArray(host.Ulimits) || host.Ulimits.some((u) => typeof u?.Name !== 'string' || !Number.isInteger(u.Soft) || !Number.isInteger(u.Hard)))) {
     throw badRequest('invalid HostConfig.Ulimits: each needs a Name and integer Soft and Hard');

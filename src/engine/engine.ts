@@ -4,7 +4,7 @@
 // it is acted on, so a crash at any point is finished or undone at start-up.
 import { mkdir, readFile, readdir, rm, writeFile, watch, access } from 'node:fs/promises';
 import { mountPoints } from '../util/mountinfo.ts';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Snapshotter } from '../storage/snapshotter.ts';
 import type { ImageService } from '../image/service.ts';
@@ -438,7 +438,8 @@ export class Engine {
         ipcMode: host.IpcMode === 'host' ? 'host' : 'private',
         utsMode: host.UTSMode === 'host' || host.NetworkMode === 'host' ? 'host' : 'private',
         mounts,
-        cgroupsPath: `/berth/${c.id}`,
+        // moby's cgroupfs rule: the parent (its own default /docker, ours /berth) joined with the ID.
+        cgroupsPath: posix.join(host.CgroupParent || '/berth', c.id),
         cgroupV2: cgroupV2(),
         shmSize: host.ShmSize || 64 * 1024 * 1024,
         resources: {

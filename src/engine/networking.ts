@@ -5,6 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NetworkManager } from '../network/manager.ts';
 import { requestedMappings } from '../network/ports.ts';
+import { HOST_GATEWAY, parseExtraHost } from '../network/extra-hosts.ts';
 import { DEFAULT_BRIDGE, type ContainerNetworkState, type EndpointSettings, type Member, type NetworkRecord } from '../network/types.ts';
 import type { Container } from './container.ts';
 import { hostsFile, resolvConf, type IdentityFiles } from './rootfs-setup.ts';
@@ -101,7 +102,8 @@ export class ContainerNetworking {
   identity(c: Container): Pick<IdentityFiles, 'hostsEntries' | 'dns' | 'dnsSearch' | 'dnsOptions'> {
     const host = c.record.HostConfig;
     const gateway = this.networks.find(DEFAULT_BRIDGE)?.IPAM.Config[0]?.Gateway;
-    const hostsEntries = (host.ExtraHosts ?? []).map((e) => (e.endsWith(':host-gateway') && gateway ? `${e.slice(0, -'host-gateway'.length)}${gateway}` : e));
+    const hostsEntries = (host.ExtraHosts ?? []).map(parseExtraHost)
+      .map((h) => (h.address === HOST_GATEWAY && gateway ? { ...h, address: gateway } : h));
     const ns = c.record.NetworkSettings ? this.networks.nameserverFor(c.record.NetworkSettings.Networks) : undefined;
     // On user-defined networks names go through berthd's DNS server, as through docker's embedded one.
     return {

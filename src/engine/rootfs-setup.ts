@@ -7,6 +7,7 @@ import { resolveInContainer } from './container-path.ts';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import type { OciMount } from '../runtime/spec.ts';
+import type { ExtraHost } from '../network/extra-hosts.ts';
 
 /**
  * Resolves `path` inside `root` as if root were `/`, never leaving it: `..`
@@ -55,7 +56,7 @@ export async function ensureWorkdir(root: string, dir: string, uid: number, gid:
 }
 
 /** docker's /etc/hosts: the usual names, --add-host entries, then the container's own address. */
-export function hostsFile(hostname: string, extra: string[], address?: string): string {
+export function hostsFile(hostname: string, extra: ExtraHost[], address?: string): string {
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -63,10 +64,7 @@ export function hostsFile(hostname: string, extra: string[], address?: string): 
     'ff00::0\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-    ...extra.map((h) => {
-      const i = h.lastIndexOf(':');
-      return `${h.slice(i + 1)}\t${h.slice(0, i)}`;
-    }),
+    ...extra.map((h) => `${h.address}\t${h.name}`),
     // Without an address of its own (--network none) the name still resolves, as on docker.
     `${address ?? '127.0.1.1'}\t${hostname}`,
     '',
@@ -91,7 +89,7 @@ export async function resolvConf(hostNetwork: boolean, dns: string[], search: st
 
 export interface IdentityFiles {
   hostname: string;
-  hostsEntries: string[];
+  hostsEntries: ExtraHost[];
   address?: string;
   hostNetwork: boolean;
   dns: string[];

@@ -29,6 +29,8 @@ export interface HostConfig {
   CpusetCpus?: string;
   CpusetMems?: string;
   PidsLimit?: number | null;
+  /** The cgroup the container's own goes under (cgroupfs paths; relative ones are the runtime's to place). */
+  CgroupParent?: string;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;
   ShmSize?: number;
   PidMode?: string;

@@ -4,12 +4,12 @@
 // host-gateway), --shm-size and --ulimit (capped at the host's hard
 // limits); --rm=false and --force-rm as moby's classic builder keeps or
 // removes the step containers; and the options a Linux daemon refuses
-// (--platform of another machine, --isolation, --cgroup-parent,
-// --security-opt, squash) before anything is built.
+// (--platform of another machine, --isolation, --security-opt, squash)
+// before anything is built.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon } from '../helpers/daemon.ts';
 import { buildHelpers } from '../helpers/build.ts';
@@ -58,6 +58,22 @@ test('--memory, --memory-swap, --cpu-shares, --cpu-period/--cpu-quota, --cpuset-
   const small = await build(dir, ['--no-cache', '--memory', '1m']);
   assert.equal(small.code, 1);
   assert.match(small.stderr, /Minimum memory limit allowed is 6MB/);
+  assert.deepEqual(await leftContainers(), []);
+});
+
+test('--cgroup-parent puts the RUN\'s container under it', async (t) => {
+  const parent = `berth-build-test-${process.pid}`;
+  // runc leaves the parent behind in every hierarchy it made it in.
+  t.after(() => {
+    for (const dir of [`/sys/fs/cgroup/${parent}`, ...readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}/${parent}`)]) {
+      if (existsSync(dir)) rmdirSync(dir);
+    }
+  });
+  const dir = context('cgroup-parent', { Dockerfile: 'FROM busybox\nRUN cat /proc/self/cgroup\n' });
+  const out = await built(dir, ['--no-cache', '--cgroup-parent', `/${parent}`]);
+  // cgroup v2 gives the container a cgroup namespace, whose root is its own cgroup.
+  if (V2) assert.match(out, /^0::\/$/m);
+  else assert.match(out, new RegExp(`:/${parent}/[0-9a-f]{64}$`, 'm'));
   assert.deepEqual(await leftContainers(), []);
 });
 
@@ -122,7 +138,6 @@ test('refused before anything is built: another platform, another isolation, a c
   const cases: [string[], RegExp][] = [
     [['--platform', 'linux/arm64'], /^Error response from daemon: platform "linux\/arm64" is not supported: berth builds linux\/amd64 images only$/m],
     [['--isolation', 'hyperv'], /^Error response from daemon: Unsupported isolation: "hyperv"$/m],
-    [['--cgroup-parent', 'custom'], /^Error response from daemon: cgroupparent is not supported/m],
     [['--security-opt', 'seccomp=unconfined'], /^Error response from daemon: The daemon on this platform does not support setting security options on build$/m],
   ];
   for (const [flags, message] of cases) {

@@ -1,7 +1,7 @@
 // The engine through the real docker CLI: what a Docker user types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestDaemon, sleep, until } from '../helpers/daemon.ts';
 import { busyboxTar } from '../helpers/busybox.ts';
@@ -299,6 +299,28 @@ test('--ulimit is capped to the host; -1 means unlimited', async () => {
   assert.equal(soft, '1024');
   assert.equal(hard, readFileSync('/proc/self/limits', 'utf8').match(/Max open files\s+\d+\s+(\d+)/)![1]);
   assert.match(memlock!, /^(unlimited|\d+)$/);
+});
+
+test('--cgroup-parent places the container\'s cgroup under it, as moby\'s cgroupfs driver does', async (t) => {
+  const parent = `berth-test-${process.pid}`;
+  // runc leaves the parent behind in every hierarchy it made it in.
+  t.after(() => {
+    for (const dir of [`/sys/fs/cgroup/${parent}`, ...readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}/${parent}`)]) {
+      if (existsSync(dir)) rmdirSync(dir);
+    }
+  });
+  const ok = async (args: string[]): Promise<string> => {
+    const r = await d.docker(args);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const id = (await ok(['run', '-d', '--cgroup-parent', `/${parent}`, 'busybox', 'sleep', '60'])).trim();
+  const pid = (await ok(['inspect', '-f', '{{.State.Pid}}', id])).trim();
+  const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  assert.match(cgroups, new RegExp(`:/${parent}/${id}$`, 'm'));
+  assert.doesNotMatch(cgroups, /:\/berth\//);
+  assert.equal((await ok(['inspect', '-f', '{{.HostConfig.CgroupParent}}', id])).trim(), `/${parent}`);
+  await ok(['rm', '-f', id]);
 });
 
 test('idle `run -i` sessions do not hold up the daemon', async () => {

@@ -193,7 +193,7 @@ test('acceptance: connect and disconnect a running container', async () => {
   await docker(['rm', '-f', 'roamer']);
 });
 
-test('static IP, MAC address, --dns, --dns-search, --dns-option, --add-host with host-gateway', async () => {
+test('static IP, MAC address, --dns, --dns-search, --dns-option, --add-host with host-gateway and IPv6', async () => {
   const gateway = (await docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'bridge'])).trim();
   // docker 28 sends --mac-address only to API 1.44 daemons; berth's CLI sends it to 1.41.
   const r = await d.berth(['run', '--rm', '--network', 'appnet', '--ip', '10.231.7.50', '--mac-address', '02:42:0a:e7:07:32',
@@ -207,6 +207,13 @@ test('static IP, MAC address, --dns, --dns-search, --dns-option, --add-host with
   assert.match(out, new RegExp(`^${gateway.replace(/\./g, '\\.')}\\thostgw$`, 'm'));
   assert.match(out, /^search corp\.example$/m);
   assert.match(out, /^options timeout:3$/m);
+  // IPv6 addresses split at the first colon; docker's client also takes name=address and brackets.
+  const v6 = await docker(['run', '--rm', '--add-host', 'v6:2001:db8::1', '--add-host', 'br=[fe80::1]', 'busybox', 'cat', '/etc/hosts']);
+  assert.match(v6, /^2001:db8::1\tv6$/m);
+  assert.match(v6, /^fe80::1\tbr$/m);
+  const bad = await d.api('POST', '/containers/create', { Image: 'busybox', HostConfig: { ExtraHosts: ['db:nope'] } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json().message, 'invalid IP address in add-host: "nope"');
   const dns = await docker(['run', '--rm', '--dns', '10.1.2.3', 'busybox', 'cat', '/etc/resolv.conf']);
   assert.match(dns, /^nameserver 10\.1\.2\.3$/m);
   const taken = await d.docker(['run', '--rm', '--network', 'appnet', '--ip', (await inspect('web', '{{.NetworkSettings.Networks.appnet.IPAddress}}')), 'busybox', 'true']);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBuildQuery, stringList } from '../../src/api/routes/build-query.ts';
-import { checkExtraHost } from '../../src/build/build-params.ts';
+import { checkExtraHost } from '../../src/network/extra-hosts.ts';
 
 const q = (s: string): URLSearchParams => new URLSearchParams(s);
 

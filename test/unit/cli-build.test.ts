@@ -12,7 +12,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { cli } from '../../src/cli/cli.ts';
 import { isArchive, openBuildContext, peek } from '../../src/cli/build-context.ts';
 import { checkPlatform } from '../../src/build/build-params.ts';
-import { normalizeExtraHost, parseOutputs, parseSecret, readSecrets, validateTag } from '../../src/cli/build-options.ts';
+import { normalizeExtraHost } from '../../src/network/extra-hosts.ts';
+import { parseOutputs, parseSecret, readSecrets, validateTag } from '../../src/cli/build-options.ts';
 import { countUpload, UPLOAD_ACTION } from '../../src/cli/commands/build.ts';
 import { readTar, tarOf } from './storage-helpers.ts';
 

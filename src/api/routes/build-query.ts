@@ -6,7 +6,8 @@
 // apply) is a 400 before the build begins, as moby's refusals are.
 import { boolParam, intParam } from '../router.ts';
 import { badRequest, messageOf } from '../../util/errors.ts';
-import { checkExtraHost, checkPlatform, type RemovePolicy, type RunHostConfig } from '../../build/build-params.ts';
+import { checkExtraHost } from '../../network/extra-hosts.ts';
+import { checkPlatform, type RemovePolicy, type RunHostConfig } from '../../build/build-params.ts';
 
 export interface BuildQuery {
   host: RunHostConfig;
@@ -27,8 +28,9 @@ export function parseBuildQuery(q: URLSearchParams): BuildQuery {
   if (isolation !== '' && isolation.toLowerCase() !== 'default') throw badRequest(`Unsupported isolation: ${JSON.stringify(isolation)}`);
   // berthd has no experimental mode.
   if (boolParam(q, 'squash')) throw badRequest('squash is only supported with experimental mode');
-  if (q.get('cgroupparent')) throw badRequest('cgroupparent is not supported: berthd puts every container in a cgroup of its own under /berth');
   const host: RunHostConfig = {};
+  const cgroupParent = q.get('cgroupparent');
+  if (cgroupParent) host.CgroupParent = cgroupParent;
   try {
     const platform = q.get('platform');
     if (platform) checkPlatform(platform);
