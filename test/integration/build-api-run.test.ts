@@ -9,8 +9,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeCgroupParent } from '../helpers/cgroups.ts';
 import { TestDaemon } from '../helpers/daemon.ts';
 import { buildHelpers } from '../helpers/build.ts';
 
@@ -63,12 +64,7 @@ test('--memory, --memory-swap, --cpu-shares, --cpu-period/--cpu-quota, --cpuset-
 
 test('--cgroup-parent puts the RUN\'s container under it', async (t) => {
   const parent = `berth-build-test-${process.pid}`;
-  // runc leaves the parent behind in every hierarchy it made it in.
-  t.after(() => {
-    for (const dir of [`/sys/fs/cgroup/${parent}`, ...readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}/${parent}`)]) {
-      if (existsSync(dir)) rmdirSync(dir);
-    }
-  });
+  t.after(() => removeCgroupParent(parent));
   const dir = context('cgroup-parent', { Dockerfile: 'FROM busybox\nRUN cat /proc/self/cgroup\n' });
   const out = await built(dir, ['--no-cache', '--cgroup-parent', `/${parent}`]);
   // cgroup v2 gives the container a cgroup namespace, whose root is its own cgroup.

@@ -1,8 +1,9 @@
 // The engine through the real docker CLI: what a Docker user types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeCgroupParent } from '../helpers/cgroups.ts';
 import { TestDaemon, sleep, until } from '../helpers/daemon.ts';
 import { busyboxTar } from '../helpers/busybox.ts';
 import { staticBinary } from '../helpers/c-binary.ts';
@@ -303,12 +304,7 @@ test('--ulimit is capped to the host; -1 means unlimited', async () => {
 
 test('--cgroup-parent places the container\'s cgroup under it, as moby\'s cgroupfs driver does', async (t) => {
   const parent = `berth-test-${process.pid}`;
-  // runc leaves the parent behind in every hierarchy it made it in.
-  t.after(() => {
-    for (const dir of [`/sys/fs/cgroup/${parent}`, ...readdirSync('/sys/fs/cgroup').map((c) => `/sys/fs/cgroup/${c}/${parent}`)]) {
-      if (existsSync(dir)) rmdirSync(dir);
-    }
-  });
+  t.after(() => removeCgroupParent(parent));
   const ok = async (args: string[]): Promise<string> => {
     const r = await d.docker(args);
     assert.equal(r.code, 0, r.stderr);

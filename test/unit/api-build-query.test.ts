@@ -16,14 +16,15 @@ function refused(query: string, message: RegExp): void {
 
 test('the RUN containers\' settings as the docker CLI sends them', () => {
   const ulimits = JSON.stringify([{ Name: 'nofile', Hard: 2048, Soft: 1024 }]);
-  const p = parseBuildQuery(q(`extrahosts=db:10.0.0.5&extrahosts=gw:host-gateway&shmsize=134217728&memory=67108864&memswap=-1&cpushares=512&cpuperiod=50000&cpuquota=25000&cpusetcpus=0&cpusetmems=0&ulimits=${encodeURIComponent(ulimits)}&cachefrom=${encodeURIComponent('["app:1","app:build"]')}&platform=linux/amd64&isolation=default`));
+  const p = parseBuildQuery(q(`extrahosts=db:10.0.0.5&extrahosts=gw:host-gateway&shmsize=134217728&memory=67108864&memswap=-1&cpushares=512&cpuperiod=50000&cpuquota=25000&cpusetcpus=0&cpusetmems=0&ulimits=${encodeURIComponent(ulimits)}&cachefrom=${encodeURIComponent('["app:1","app:build"]')}&platform=linux/amd64&isolation=default&cgroupparent=/custom`));
   assert.deepEqual(p.host, {
     ExtraHosts: ['db:10.0.0.5', 'gw:host-gateway'], ShmSize: 134217728, Memory: 67108864, MemorySwap: -1, CpuShares: 512,
     CpuPeriod: 50000, CpuQuota: 25000, CpusetCpus: '0', CpusetMems: '0', Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
+    CgroupParent: '/custom',
   });
   assert.deepEqual(p.cacheFrom, ['app:1', 'app:build']);
   // berth's client sends every option, empty ones included: they set nothing.
-  const empty = parseBuildQuery(q('memory=0&shmsize=0&cpusetcpus=&ulimits=[]&cachefrom=[]&ulimits=null'));
+  const empty = parseBuildQuery(q('memory=0&shmsize=0&cpusetcpus=&ulimits=[]&cachefrom=[]&ulimits=null&cgroupparent='));
   assert.deepEqual(empty, { host: {}, remove: { success: true, failure: false }, cacheFrom: [] });
 });
 
@@ -40,7 +41,6 @@ test('what a Linux daemon cannot honour is a 400 with moby\'s words, or clear on
   refused('isolation=hyperv', /^Unsupported isolation: "hyperv"$/);
   refused('squash=1', /^squash is only supported with experimental mode$/);
   refused('platform=linux/arm64', /^platform "linux\/arm64" is not supported: berth builds linux\/amd64 images only$/);
-  refused('cgroupparent=/custom', /^cgroupparent is not supported/);
   refused('extrahosts=nocolon', /^bad format for add-host: "nocolon"$/);
   refused('extrahosts=db:999.1.1.1', /^invalid IP address in add-host: "999.1.1.1"$/);
   refused('memory=lots', /memory/);
