@@ -31,7 +31,7 @@ import { copyFiles, type Selection } from './copy-step.ts';
 import { DockerfileError, locate } from './dockerfile-error.ts';
 import { heredocRun, inlineFiles, type InlineFile } from './heredoc.ts';
 import { parseDockerfile } from './dockerfile-parser.ts';
-import { applyConfigStep, commandOf, nopCreatedBy, runCreatedBy, type ConfigStep, type StageConfig } from './image-config.ts';
+import { applyConfigStep, commandOf, configStep, nopCreatedBy, runCreatedBy, type ConfigStep, type StageConfig } from './image-config.ts';
 import { parseInstructions, type CopyInstruction, type Instruction, type RunInstruction } from './instructions.ts';
 import { fetchRemote, isGitSource, isRemoteSource, parseChecksum, type Checksum, type RemoteFile } from './remote-source.ts';
 import { describeMount, planMounts } from './run-mounts.ts';
@@ -406,31 +406,13 @@ export class Build {
         }
         return this.#config(state, { kind: 'arg', args: declared });
       }
-      case 'env':
-      case 'label':
-        return this.#config(state, { kind: ins.keyword, pairs: ins.pairs.map((p) => ({ key: word(p.key), value: word(p.value) })) });
-      case 'cmd':
-      case 'entrypoint':
-        return this.#config(state, { kind: ins.keyword, command: ins.command, shell: ins.shell });
       case 'workdir':
         return this.#workdir(state, word(ins.value));
       case 'maintainer':
         state.author = ins.value;
-        return this.#config(state, { kind: ins.keyword, value: ins.value });
-      case 'user':
-      case 'stopsignal':
-        return this.#config(state, { kind: ins.keyword, value: word(ins.value) });
-      case 'expose':
-        return this.#config(state, { kind: 'expose', ports: ins.values.flatMap((v) => this.#lex.processWords(v, env)) });
-      case 'volume':
-        return this.#config(state, { kind: 'volume', paths: ins.values.map(word) });
-      case 'shell':
-        return this.#config(state, { kind: 'shell', shell: ins.shell });
-      case 'healthcheck':
-        return this.#config(state, { kind: 'healthcheck', check: ins });
-      case 'onbuild':
-        return this.#config(state, { kind: 'onbuild', expression: ins.expression });
+        break;
     }
+    return this.#config(state, configStep(ins, this.#lex, env)!);
   }
 
   /** What words expand against: the stage's args, overridden by its ENV. */

@@ -2,8 +2,8 @@
 // history line moby's classic builder writes for it. Pure: the executor
 // expands the words first and hands in the values.
 import type { ContainerDefaults, HealthConfig } from '../image/types.ts';
-import type { HealthcheckInstruction } from './instructions.ts';
-import { goQuote } from './shell-words.ts';
+import type { HealthcheckInstruction, Instruction } from './instructions.ts';
+import { goQuote, type Env, type ShellLex } from './shell-words.ts';
 import { parseSignal } from '../engine/signals.ts';
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
@@ -112,6 +112,41 @@ export function exposedPorts(specs: readonly string[]): string[] {
     if (last < first) throw new Error(`invalid range specified for container port: ${range}`);
     return Array.from({ length: last - first + 1 }, (_, i) => `${first + i}/${proto.toLowerCase()}`);
   });
+}
+
+/**
+ * The step of an instruction that only changes the config, its words
+ * expanded as moby's dispatchers expand them; undefined for the others
+ * (FROM, RUN, COPY, ADD, ARG), which need more than the config.
+ */
+export function configStep(ins: Instruction, lex: ShellLex, env: Env): ConfigStep | undefined {
+  const word = (w: string): string => lex.processWord(w, env);
+  switch (ins.keyword) {
+    case 'env':
+    case 'label':
+      return { kind: ins.keyword, pairs: ins.pairs.map((p) => ({ key: word(p.key), value: word(p.value) })) };
+    case 'cmd':
+    case 'entrypoint':
+      return { kind: ins.keyword, command: ins.command, shell: ins.shell };
+    case 'workdir':
+    case 'user':
+    case 'stopsignal':
+      return { kind: ins.keyword, value: word(ins.value) };
+    case 'maintainer':
+      return { kind: ins.keyword, value: ins.value };
+    case 'expose':
+      return { kind: 'expose', ports: ins.values.flatMap((v) => lex.processWords(v, env)) };
+    case 'volume':
+      return { kind: 'volume', paths: ins.values.map(word) };
+    case 'shell':
+      return { kind: 'shell', shell: ins.shell };
+    case 'healthcheck':
+      return { kind: 'healthcheck', check: ins };
+    case 'onbuild':
+      return { kind: 'onbuild', expression: ins.expression };
+    default:
+      return undefined;
+  }
 }
 
 /** The config after `step`, and the comment its history entry carries. */

@@ -1,7 +1,7 @@
 // docker commit: a container's writable layer becomes a new image on top of
 // the container's own, with the container's config (or the one sent),
 // Dockerfile-style changes on top and docker's merge rules filling the rest.
-import type { ContainerDefaults, HealthConfig } from '../image/types.ts';
+import type { ContainerDefaults } from '../image/types.ts';
 import { applyChanges } from '../image/changes.ts';
 import { normalizeTagged, parseReference } from '../image/reference.ts';
 import { badRequest, conflict } from '../util/errors.ts';
@@ -9,7 +9,7 @@ import { containerAttrs, freeze } from './outside.ts';
 import type { Engine } from './engine.ts';
 import { isRuntimePath } from './runtime-paths.ts';
 import type { ContainerConfig } from './types.ts';
-import { envKey } from './container-config.ts';
+import { envKey, mergeHealth } from './container-config.ts';
 
 export interface CommitRequest {
   container: string;
@@ -83,18 +83,6 @@ export function commitConfig(container: ContainerConfig, requested: ContainerCon
   out.Volumes = out.Volumes && Object.keys(out.Volumes).length ? { ...out.Volumes, ...container.Volumes } : container.Volumes;
   out.StopSignal ||= container.StopSignal;
   return stripUndefined(out);
-}
-
-function mergeHealth(own: HealthConfig | undefined, from: HealthConfig | undefined): HealthConfig | undefined {
-  if (!from) return own;
-  if (!own) return from;
-  return {
-    Test: own.Test?.length ? own.Test : from.Test,
-    Interval: own.Interval || from.Interval,
-    Timeout: own.Timeout || from.Timeout,
-    StartPeriod: own.StartPeriod || from.StartPeriod,
-    Retries: own.Retries || from.Retries,
-  };
 }
 
 function stripUndefined<T extends ContainerDefaults>(cfg: T): T {

@@ -1,7 +1,7 @@
 // Docker's rules for what a container runs, from the image defaults and the
 // create request. Pure, so the subtle cases are unit-tested.
 import { posix } from 'node:path';
-import type { ContainerDefaults } from '../image/types.ts';
+import type { ContainerDefaults, HealthConfig } from '../image/types.ts';
 import type { ContainerConfig, HostConfig, RestartPolicy } from './types.ts';
 import { badRequest } from '../util/errors.ts';
 import { DEFAULT_PATH } from '../runtime/defaults.ts';
@@ -34,10 +34,23 @@ export function mergeConfig(image: ContainerDefaults, req: ContainerConfig): Con
   out.ExposedPorts = image.ExposedPorts || req.ExposedPorts ? { ...(image.ExposedPorts ?? {}), ...(req.ExposedPorts ?? {}) } : undefined;
   out.Volumes = image.Volumes || req.Volumes ? { ...(image.Volumes ?? {}), ...(req.Volumes ?? {}) } : null;
   out.StopSignal = req.StopSignal || image.StopSignal || undefined;
-  if (!req.Healthcheck && image.Healthcheck) out.Healthcheck = image.Healthcheck;
+  const health = mergeHealth(req.Healthcheck, image.Healthcheck);
+  if (health) out.Healthcheck = health;
   out.OnBuild = null;
   if (out.ExposedPorts === undefined) delete out.ExposedPorts;
   if (out.StopSignal === undefined) delete out.StopSignal;
+  return out;
+}
+
+/** moby's merge of a Healthcheck (create and commit alike): what the own one leaves zero comes from the image's. */
+export function mergeHealth(own: HealthConfig | undefined, from: HealthConfig | undefined): HealthConfig | undefined {
+  if (!from) return own;
+  if (!own) return from;
+  const out: HealthConfig = { ...own, Test: own.Test?.length ? own.Test : from.Test };
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+    const v = own[k] || from[k];
+    if (v) out[k] = v;
+  }
   return out;
 }
 

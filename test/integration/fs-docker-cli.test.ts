@@ -187,7 +187,8 @@ test('docker diff lists what was added, changed and deleted, and nothing of the 
 test('docker commit: the new image has the change, --change, -m and -a; docker run of it sees the file', async () => {
   await docker(['run', '-d', '--name', 'committer', '-e', 'KEEP=1', 'busybox', 'sh', '-c', 'echo committed > /hello; sleep 300']);
   await docker(['exec', 'committer', 'true']);
-  const id = (await docker(['commit', '-c', 'CMD ["cat","/hello"]', '-c', 'ENV ADDED=2', '-m', 'a message', '-a', 'Some One <s@o.ne>', 'committer', 'committed:v1'])).trim();
+  const id = (await docker(['commit', '-c', 'CMD ["cat","/hello"]', '-c', 'ENV ADDED=2 MORE=$KEEP-x', '-c', 'HEALTHCHECK --interval=7s CMD test -f /hello',
+    '-m', 'a message', '-a', 'Some One <s@o.ne>', 'committer', 'committed:v1'])).trim();
   assert.match(id, /^sha256:[a-f0-9]{64}$/);
   assert.equal(await docker(['run', '--rm', 'committed:v1']), 'committed\n');
   assert.equal(await docker(['run', '--rm', 'committed:v1', 'sh', '-c', 'echo $KEEP$ADDED']), '12\n');
@@ -195,6 +196,9 @@ test('docker commit: the new image has the change, --change, -m and -a; docker r
   assert.equal(inspect.Author, 'Some One <s@o.ne>');
   assert.equal(inspect.Comment, 'a message');
   assert.deepEqual(inspect.Config.Cmd, ['cat', '/hello']);
+  // Words expand against the container's environment, as the builder's do.
+  assert.ok(inspect.Config.Env.includes('MORE=1-x'), inspect.Config.Env.join(' '));
+  assert.deepEqual(inspect.Config.Healthcheck, { Test: ['CMD-SHELL', 'test -f /hello'], Interval: 7e9 });
   const history = (await docker(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Comment}}', 'committed:v1'])).split('\n');
   assert.equal(history[0], 'sh -c echo committed > /hello; sleep 300|a message');
   assert.equal(await docker(['inspect', '-f', '{{.State.Status}}', 'committer']), 'running\n', 'unpaused after');

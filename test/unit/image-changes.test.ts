@@ -26,9 +26,9 @@ test('CMD: JSON form is the argv, shell form runs under /bin/sh -c', () => {
   assert.deepEqual(applyChanges(base, ['CMD []']).Cmd, []);
 });
 
-test('CMD: text that only looks like JSON is shell form', () => {
+test('CMD: text that is not JSON is shell form; a JSON array of other than strings is refused, as the builder refuses it', () => {
   assert.deepEqual(applyChanges(base, ['CMD [not json']).Cmd, ['/bin/sh', '-c', '[not json']);
-  assert.deepEqual(applyChanges(base, ['CMD [1, 2]']).Cmd, ['/bin/sh', '-c', '[1, 2]']);
+  assert.throws(() => applyChanges(base, ['CMD [1, 2]']), badRequest(/^dockerfile parse error line 1: when using JSON array syntax, arrays must be comprised of strings only$/));
 });
 
 test('CMD shell form uses the image Shell when it has one', () => {
@@ -73,7 +73,7 @@ test('ENV with no argument and with a blank name are refused', () => {
   assert.throws(() => applyChanges(base, ['ENV A=1 =2']), badRequest(/can not be blank/));
 });
 
-test('ENV expands $VARIABLES from the image environment', { todo: 'no variable expansion; the builder expands ENV/LABEL/WORKDIR/... values from the current Env' }, () => {
+test('ENV expands $VARIABLES from the image environment', () => {
   const out = applyChanges(base, ['ENV PATH=/opt/bin:$PATH']);
   assert.ok(out.Env!.includes('PATH=/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'), out.Env!.join(' | '));
 });
@@ -131,10 +131,28 @@ test('ONBUILD: triggers are stored without the ONBUILD keyword, in order', () =>
   assert.deepEqual(out.OnBuild, ['RUN one', 'RUN echo hi', 'COPY . /app']);
 });
 
-test('HEALTHCHECK is an accepted change', { todo: 'HEALTHCHECK is missing; moby accepts it in --change (CMD → ["CMD-SHELL", …], NONE, options)' }, () => {
+test('HEALTHCHECK is an accepted change', () => {
   const out = applyChanges(base, ['HEALTHCHECK --interval=5s CMD curl -f http://localhost/']);
   assert.deepEqual(out.Healthcheck?.Test, ['CMD-SHELL', 'curl -f http://localhost/']);
   assert.equal(out.Healthcheck?.Interval, 5e9);
+});
+
+test('HEALTHCHECK NONE disables the image\'s check; options are Go durations', () => {
+  const withCheck = applyChanges(base, ['HEALTHCHECK --interval=1m30s --retries=3 CMD ["true"]']);
+  assert.deepEqual(withCheck.Healthcheck, { Test: ['CMD', 'true'], Interval: 90e9, Retries: 3 });
+  assert.deepEqual(applyChanges(withCheck, ['HEALTHCHECK NONE']).Healthcheck, { Test: ['NONE'] });
+  assert.throws(() => applyChanges(base, ['HEALTHCHECK --interval=soon CMD true']), badRequest(/^dockerfile parse error line 1: time: invalid duration "soon"$/));
+});
+
+test('ENTRYPOINT drops the Cmd unless a CMD change came first, as in a build', () => {
+  const withCmd = { ...base, Cmd: ['serve'] };
+  assert.equal(applyChanges(withCmd, ['ENTRYPOINT ["/entry"]']).Cmd, null);
+  assert.deepEqual(applyChanges(withCmd, ['CMD ["run"]', 'ENTRYPOINT ["/entry"]']).Cmd, ['run']);
+});
+
+test('every command is checked before any applies; changes are one Dockerfile, so a continuation spans them', () => {
+  assert.throws(() => applyChanges(base, ['ENV A=1', 'RUN x']), badRequest(/^run is not a valid change command$/));
+  assert.deepEqual(applyChanges(base, ['LABEL a=1 \\', 'b=2']).Labels, { keep: 'yes', a: '1', b: '2' });
 });
 
 test('instructions that are not config changes are refused with 400', () => {
