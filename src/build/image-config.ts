@@ -1,6 +1,7 @@
 // What each config-only instruction does to the image config, and the
-// history line moby's classic builder writes for it. Pure: the executor
-// expands the words first and hands in the values.
+// history line moby's classic builder writes for it; the builder and
+// `--change` (src/image/changes.ts) both go through it. Pure: words are
+// expanded by the lexer and against the environment the caller hands in.
 import type { ContainerDefaults, HealthConfig } from '../image/types.ts';
 import type { HealthcheckInstruction, Instruction } from './instructions.ts';
 import { goQuote, type Env, type ShellLex } from './shell-words.ts';
