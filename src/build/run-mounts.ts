@@ -311,7 +311,6 @@ export async function unusedMountPoints(made: ReadonlySet<string>, found: (path:
   return drop;
 }
 
-
 /** The header that carries a build's secrets: base64 of `{"<id>": "<base64 of the bytes>"}`. */
 export const SECRETS_HEADER = 'x-berth-build-secrets';
 

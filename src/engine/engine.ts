@@ -549,7 +549,7 @@ export class Engine {
       // `wait` or `inspect` that sees the exit finds its die event; the
       // cleanup comes after, as moby's does, and whatever the container does
       // next waits on its lock.
-      const exited = { ...c.record, State: { ...c.record.State }, ConmonPid: undefined };
+      const exited = { ...c.record, State: { ...c.record.State } };
       exitedState(exited, exitCode, '');
       if (restart) Object.assign(exited.State, { Status: 'restarting', Restarting: true });
       await c.save(exited);
@@ -586,7 +586,6 @@ export class Engine {
     await this.snapshots.unmount(c.rootfs).catch(() => {});
     c.needsTeardown = false;
   }
-
 
   // ---- stop, kill, restart, wait ----------------------------------------
 
@@ -729,14 +728,9 @@ export class Engine {
   // ---- filesystem access -----------------------------------------------
 
   /**
-   * Runs fn with the container's filesystem reachable from the host: the
-   * running container's mounted root, or a stopped one's snapshot mounted
-   * for the while. The container's lock is held, so it cannot start, exit
-   * or be removed meanwhile.
-   */
-  /**
    * Runs `fn` on a container's files: a running container's own, a stopped
-   * one's snapshot mounted for the while. The caller has its answer when
+   * one's snapshot mounted for the while. The container's lock is held, so
+   * it cannot start, exit or be removed meanwhile. The caller has its answer when
    * `fn` is done; the unmount after it, which syncs the data root's
    * filesystem (see unmountAsync) and after a `cp` into the container
    * writes all of it, finishes under the container's lock, so whatever the
@@ -865,7 +859,6 @@ export class Engine {
     }
   }
 }
-
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

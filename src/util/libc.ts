@@ -18,6 +18,11 @@ export function errno(): number {
 
 const strerrorFn = libc.func('const char *strerror(int errnum)');
 
+/** The C library's text for an error number. */
+export function strerror(n: number): string {
+  return strerrorFn(n) as string;
+}
+
 /** Builds an Error like Node's own system errors (code, errno, syscall). */
 export function sysError(syscall: string, path?: string): NodeJS.ErrnoException {
   const n = errno();
@@ -26,7 +31,7 @@ export function sysError(syscall: string, path?: string): NodeJS.ErrnoException 
     21: 'EISDIR', 22: 'EINVAL', 28: 'ENOSPC', 61: 'ENODATA', 95: 'EOPNOTSUPP', 111: 'ECONNREFUSED',
   };
   const err: NodeJS.ErrnoException = new Error(
-    `${syscall}${path ? ` ${path}` : ''}: ${strerrorFn(n) as string}`,
+    `${syscall}${path ? ` ${path}` : ''}: ${strerror(n)}`,
   );
   err.errno = n;
   err.code = codes[n] ?? `E${n}`;

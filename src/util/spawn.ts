@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { libc } from './libc.ts';
+import { libc, strerror } from './libc.ts';
 
 const spawnp = libc.func('int posix_spawnp(_Out_ int *pid, const char *file, void *actions, void *attr, const char **argv, const char **envp)');
 const actionsInit = libc.func('int posix_spawn_file_actions_init(void *actions)');
@@ -26,7 +26,6 @@ const sigEmptySet = libc.func('int sigemptyset(void *set)');
 const pipe2 = libc.func('int pipe2(_Out_ int *fds, int flags)');
 const closeFd = libc.func('int close(int fd)');
 const waitpid = libc.func('int waitpid(int pid, _Out_ int *status, int options)');
-const strerror = libc.func('const char *strerror(int errnum)');
 
 // glibc's values (spawn.h, fcntl.h, wait.h).
 const POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -141,7 +140,7 @@ function reap(): void {
 /** An Error like Node's system errors, from an error number posix_spawn returned. */
 function spawnError(errno: number, file: string): NodeJS.ErrnoException {
   const code = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `E${errno}`;
-  const err: NodeJS.ErrnoException = new Error(`spawn ${file} ${code}: ${strerror(errno) as string}`);
+  const err: NodeJS.ErrnoException = new Error(`spawn ${file} ${code}: ${strerror(errno)}`);
   Object.assign(err, { errno: -errno, code, syscall: `spawn ${file}`, path: file });
   return err;
 }
